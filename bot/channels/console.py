@@ -1,0 +1,102 @@
+"""The terminal channel: the same dialogue, buttons shown as numbered options."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from collections.abc import Callable
+
+from bot.channels.base import (
+    Button,
+    EditSource,
+    Handler,
+    Inbound,
+    InboundKind,
+    Message,
+    Notice,
+    Outbound,
+)
+
+CHANNEL = "console"
+_LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(text: str) -> str:
+    """Telegram-style HTML as plain terminal text: links shown with their address."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({html.unescape(m.group(1))})", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+class ConsoleChannel:
+    """Plays the dialogue in a terminal; typing a number presses that button."""
+
+    def __init__(self, handler: Handler, user_id: str = "local") -> None:
+        self._handler = handler
+        self._user_id = user_id
+        self._buttons: list[Button] = []
+        self._last_text = ""
+
+    @property
+    def options(self) -> list[str]:
+        """The labels of the buttons a number would press now."""
+        return [button.label for button in self._buttons]
+
+    def _inbound(self, line: str) -> Inbound:
+        choice = line.strip()
+        if choice.isdigit() and 1 <= int(choice) <= len(self._buttons):
+            button = self._buttons[int(choice) - 1]
+            return Inbound(CHANNEL, self._user_id, InboundKind.BUTTON, payload=button.payload)
+        return Inbound(CHANNEL, self._user_id, InboundKind.TEXT, text=line.strip())
+
+    async def send(self, line: str) -> str:
+        """Handle one typed line and return what the bot answers, as terminal text."""
+        turn = await self._handler.handle(self._inbound(line))
+        return self.render(turn.replies)
+
+    def render(self, replies: list[Outbound]) -> str:
+        """Show replies as text; the newest buttons become the numbered options."""
+        blocks: list[str] = []
+        for reply in replies:
+            if isinstance(reply, Notice):
+                blocks.append(f"  · {reply.text}")
+            elif isinstance(reply, EditSource):
+                if reply.text is not None:
+                    new = html_to_text(reply.text)
+                    extra = new[len(self._last_text) :] if new.startswith(self._last_text) else new
+                    if extra.strip():
+                        blocks.append("  " + extra.strip())
+                self._buttons = []
+            elif isinstance(reply, Message):
+                blocks.append(self._message(reply))
+        return "\n\n".join(blocks)
+
+    def _message(self, message: Message) -> str:
+        text = html_to_text(message.text)
+        if not message.buttons:
+            return text
+        self._buttons = [button for row in message.buttons for button in row]
+        self._last_text = text
+        options = "\n".join(f"  [{n}] {b.label}" for n, b in enumerate(self._buttons, start=1))
+        return f"{text}\n{options}"
+
+    async def run(
+        self,
+        read_line: Callable[[], str] = sys.stdin.readline,
+        write: Callable[[str], object] = print,
+    ) -> None:
+        """Chat until /quit or end of input (Ctrl-D)."""
+        write("Culture Coach — terminal chat. Type a number to press a button, /quit to leave.\n")
+        write(await self.send("/start"))
+        while True:
+            write("")
+            sys.stdout.write("> ")
+            sys.stdout.flush()
+            line = await asyncio.to_thread(read_line)
+            if not line or line.strip() in ("/quit", "/exit"):
+                write("")
+                return
+            if line.strip():
+                write(await self.send(line))

@@ -1,0 +1,242 @@
+"""The conversation's front door: one Inbound in, one Turn out, in one database session."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.base import (
+    Button,
+    EditSource,
+    Inbound,
+    InboundKind,
+    Message,
+    Notice,
+    Outbound,
+    Turn,
+)
+from bot.clock import Clock
+from bot.content.loader import ContentStore
+from bot.db.models import Enrollment
+from bot.dialogue import learning, onboarding
+from bot.dialogue.render import Context, fill, rows
+from bot.domain.profile import Command, parse_command
+from bot.i18n import N_, Translations
+from bot.services import lessons, participants
+
+log = logging.getLogger("bot.dialogue")
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("next", N_("get the next lesson now")),
+    ("progress", N_("see your progress")),
+    ("help", N_("what I can do")),
+    ("start", N_("start or continue")),
+)
+
+
+@dataclass
+class _Trace:
+    """What the log line of an update tells: internal ids and kinds only, never content."""
+
+    participant_id: int | None = None
+    event: str = "-"
+    language: str | None = None
+
+
+class Dialogue:
+    """Routes each Inbound to onboarding, lessons or commands and renders the replies."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        content: ContentStore,
+        translations: Translations,
+        clock: Clock,
+        zone: ZoneInfo,
+    ) -> None:
+        self._sessions = sessions
+        self._content = content
+        self._translations = translations
+        self._clock = clock
+        self._zone = zone
+
+    async def handle(self, inbound: Inbound) -> Turn:
+        """Handle one event in one transaction; a failure rolls back and still gets a reply."""
+        started = time.perf_counter()
+        trace = _Trace(event=_event_name(inbound))
+        try:
+            async with self._sessions() as session, session.begin():
+                now = self._clock.now()
+                if inbound.update_id is not None and not await participants.claim_update(
+                    session, inbound.channel, inbound.update_id, now
+                ):
+                    turn = Turn(duplicate=True)
+                else:
+                    turn = Turn(await self._route(session, inbound, trace))
+        except Exception:
+            log.exception(
+                "update failed channel=%s update=%s participant=%s event=%s",
+                inbound.channel,
+                inbound.update_id,
+                trace.participant_id,
+                trace.event,
+            )
+            tr = self._translations.get(trace.language)
+            sorry = tr.gettext("Sorry, something went wrong on my side. Please try again.")
+            turn = Turn([Message(sorry)], ok=False)
+        log.info(
+            "update channel=%s update=%s participant=%s event=%s outcome=%s replies=%d ms=%.1f",
+            inbound.channel,
+            inbound.update_id,
+            trace.participant_id,
+            trace.event,
+            "duplicate" if turn.duplicate else ("ok" if turn.ok else "error"),
+            len(turn.replies),
+            (time.perf_counter() - started) * 1000,
+        )
+        return turn
+
+    async def _route(
+        self, session: AsyncSession, inbound: Inbound, trace: _Trace
+    ) -> list[Outbound]:
+        now = self._clock.now()
+        command = parse_command(inbound.text) if inbound.kind is InboundKind.TEXT else None
+        person = await participants.find_participant(session, inbound.channel, inbound.user_id)
+        if person is None:
+            language = self._translations.default_language
+            person = await participants.register(
+                session, inbound.channel, inbound.user_id, language, now
+            )
+        trace.participant_id, trace.language = person.id, person.language
+        person.last_seen_at = now
+        ctx = Context(
+            session, person, self._translations, now, self._zone, self._content.index, inbound
+        )
+
+        if person.onboarded_at is None:
+            replies = await self._onboarding(ctx, command)
+        elif command is not None:
+            replies = await self._command(ctx, command)
+        else:
+            replies = await self._event(ctx)
+        trace.language = person.language
+        return replies
+
+    async def _onboarding(self, ctx: Context, command: Command | None) -> list[Outbound]:
+        state = await participants.get_state(ctx.session, ctx.participant.id)
+        if state is None or state.flow != onboarding.FLOW:
+            state = await participants.set_state(
+                ctx.session, ctx.participant.id, onboarding.FLOW, onboarding.STEPS[0], ctx.now
+            )
+            prefix = await self._join_cohort(ctx, command)
+            return prefix + onboarding.ask(ctx, state.step)
+        if command is not None:
+            if command.name == "start":
+                prefix = await self._join_cohort(ctx, command)
+                return [*prefix, onboarding.resume_text(ctx), *onboarding.ask(ctx, state.step)]
+            if command.name == "help":
+                return [self._help(ctx), *onboarding.ask(ctx, state.step)]
+            note = ctx._("Let's finish getting to know each other first.")
+            return [Message(note), *onboarding.ask(ctx, state.step)]
+        replies = await onboarding.answer(ctx, state.step)
+        if replies is not None:
+            return replies
+        enrollment = await self._enrollment(ctx)
+        return [onboarding.done_text(ctx), *await learning.next_lesson(ctx, enrollment)]
+
+    async def _join_cohort(self, ctx: Context, command: Command | None) -> list[Outbound]:
+        if command is None or command.name != "start" or not command.args:
+            return []
+        cohort = await participants.find_cohort(ctx.session, command.args.split()[0])
+        if cohort is None:
+            return [
+                Message(
+                    ctx._(
+                        "I could not find this invitation code, but no worries: "
+                        "let's start anyway. The trainer can add you to your group later."
+                    )
+                )
+            ]
+        if ctx.participant.cohort_id not in (None, cohort.id):
+            return []
+        ctx.participant.cohort_id = cohort.id
+        return [Message(fill(ctx._("You have joined the group “{cohort}”."), cohort=cohort.name))]
+
+    async def _enrollment(self, ctx: Context) -> Enrollment:
+        return await participants.ensure_enrollment(
+            ctx.session, ctx.participant.id, ctx.index.course.id, ctx.now
+        )
+
+    async def _command(self, ctx: Context, command: Command) -> list[Outbound]:
+        enrollment = await self._enrollment(ctx)
+        if command.name == "start":
+            prefix = await self._join_cohort(ctx, command)
+            greeting = fill(ctx._("Welcome back, {name}! 👋"), name=ctx.participant.name or "")
+            pending = await lessons.open_question(ctx.session, enrollment, ctx.index)
+            if pending is not None:
+                return [*prefix, Message(greeting), learning.question_message(ctx, pending)]
+            return [*prefix, Message(greeting, learning.menu_buttons(ctx))]
+        if command.name == "next":
+            return await learning.next_lesson(ctx, enrollment)
+        if command.name == "progress":
+            return await learning.show_progress(ctx, enrollment)
+        if command.name == "help":
+            return [self._help(ctx)]
+        if command.name in ("mydata", "deleteme"):
+            return [
+                Message(
+                    ctx._(
+                        "This command is not available yet. Until it is, the course "
+                        "coordinator will show or erase your data on request."
+                    )
+                )
+            ]
+        unknown = fill(ctx._("I don't know the command /{command}."), command=command.name)
+        return [Message(unknown), self._help(ctx)]
+
+    async def _event(self, ctx: Context) -> list[Outbound]:
+        inbound = ctx.inbound
+        enrollment = await self._enrollment(ctx)
+        if inbound.kind is InboundKind.BUTTON:
+            answer = learning.parse_answer_payload(inbound.payload)
+            if answer is not None:
+                return await learning.answer(ctx, enrollment, *answer)
+            if inbound.payload == "cmd:next":
+                return [EditSource(), *await learning.next_lesson(ctx, enrollment)]
+            if inbound.payload == "cmd:progress":
+                return [EditSource(), *await learning.show_progress(ctx, enrollment)]
+            return [Notice(ctx._("This button is no longer active.")), EditSource()]
+        pending = await lessons.open_question(ctx.session, enrollment, ctx.index)
+        if inbound.kind is InboundKind.OTHER:
+            reason = ctx._("I can only read text messages and button presses. 🙂")
+        elif pending is not None:
+            reason = ctx._("Please choose your answer with one of the buttons.")
+        else:
+            reason = ctx._(
+                "I am a course assistant: I understand commands and buttons. "
+                "Here is what you can do now:"
+            )
+        if pending is not None:
+            return [Message(reason), learning.question_message(ctx, pending)]
+        return [Message(reason, learning.menu_buttons(ctx))]
+
+    def _help(self, ctx: Context) -> Message:
+        lines = [ctx._("ℹ️ <b>What I can do</b>")]
+        lines += [f"/{name} — {ctx._(description)}" for name, description in COMMANDS]
+        return Message("\n".join(lines), rows(Button(ctx._("▶️ Next lesson"), "cmd:next")))
+
+
+def _event_name(inbound: Inbound) -> str:
+    if inbound.kind is InboundKind.BUTTON:
+        return "button:" + inbound.payload.split(":", 1)[0][:12]
+    if inbound.kind is InboundKind.TEXT:
+        command = parse_command(inbound.text)
+        if command is not None:
+            known = {name for name, _ in COMMANDS} | {"mydata", "deleteme"}
+            return "command:" + (command.name if command.name in known else "unknown")
+        return "text"
+    return "other"

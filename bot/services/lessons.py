@@ -1,0 +1,155 @@
+"""Lessons and quizzes: what comes next, and recording answers (the first one counts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.loader import CourseIndex, LessonRef
+from bot.content.models import Lesson, Option, Question
+from bot.db.models import Answer, Enrollment, LessonDelivery
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """The question a participant should answer now, within its lesson."""
+
+    ref: LessonRef
+    question: Question
+    number: int
+
+
+async def _answered(session: AsyncSession, enrollment_id: int, lesson_id: str) -> dict[str, Answer]:
+    rows = await session.scalars(
+        select(Answer).where(Answer.enrollment_id == enrollment_id, Answer.lesson_id == lesson_id)
+    )
+    return {answer.question_id: answer for answer in rows}
+
+
+def _first_unanswered(lesson: Lesson, answered: dict[str, Answer]) -> tuple[int, Question] | None:
+    return next(((n, q) for n, q in enumerate(lesson.quiz, start=1) if q.id not in answered), None)
+
+
+async def open_question(
+    session: AsyncSession, enrollment: Enrollment, index: CourseIndex
+) -> OpenQuestion | None:
+    """The next unanswered question of a delivered but unfinished lesson, if there is one."""
+    deliveries = await session.scalars(
+        select(LessonDelivery)
+        .where(LessonDelivery.enrollment_id == enrollment.id, LessonDelivery.completed_at.is_(None))
+        .order_by(LessonDelivery.delivered_at, LessonDelivery.id)
+    )
+    for delivery in deliveries:
+        ref = index.lesson(delivery.lesson_id)
+        if ref is None:  # the lesson was removed from the course; nothing left to ask
+            continue
+        found = _first_unanswered(
+            ref.lesson, await _answered(session, enrollment.id, ref.lesson.id)
+        )
+        if found is not None:
+            return OpenQuestion(ref, found[1], found[0])
+    return None
+
+
+async def start_next_lesson(
+    session: AsyncSession, enrollment: Enrollment, index: CourseIndex, now: datetime
+) -> LessonRef | None:
+    """Deliver the first lesson not yet delivered; None when the course is done."""
+    delivered = set(
+        await session.scalars(
+            select(LessonDelivery.lesson_id).where(LessonDelivery.enrollment_id == enrollment.id)
+        )
+    )
+    ref = index.next_lesson(delivered)
+    if ref is None:
+        return None
+    session.add(
+        LessonDelivery(enrollment_id=enrollment.id, lesson_id=ref.lesson.id, delivered_at=now)
+    )
+    await session.flush()
+    return ref
+
+
+class AnswerStatus(StrEnum):
+    """What became of a pressed answer button."""
+
+    RECORDED = "recorded"
+    ALREADY_ANSWERED = "already_answered"
+    NOT_ACTIVE = "not_active"  # unknown, not delivered to this person, or not the current one
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """The result of answering: feedback to show and what comes next."""
+
+    status: AnswerStatus
+    ref: LessonRef | None = None
+    question: Question | None = None
+    option: Option | None = None
+    next_question: OpenQuestion | None = None
+    correct: int = 0
+    total: int = 0
+
+    @property
+    def lesson_finished(self) -> bool:
+        """True when this answer completed the lesson's quiz."""
+        return self.status is AnswerStatus.RECORDED and self.next_question is None
+
+
+async def record_answer(
+    session: AsyncSession,
+    enrollment: Enrollment,
+    index: CourseIndex,
+    question_id: str,
+    option_id: str,
+    now: datetime,
+) -> AnswerOutcome:
+    """Record the answer to the current question of a delivered lesson; never count twice."""
+    found = index.question(question_id)
+    if found is None:
+        return AnswerOutcome(AnswerStatus.NOT_ACTIVE)
+    lesson, question = found
+    option = question.option(option_id)
+    delivery = await session.scalar(
+        select(LessonDelivery).where(
+            LessonDelivery.enrollment_id == enrollment.id, LessonDelivery.lesson_id == lesson.id
+        )
+    )
+    if option is None or delivery is None:
+        return AnswerOutcome(AnswerStatus.NOT_ACTIVE)
+    answered = await _answered(session, enrollment.id, lesson.id)
+    if question.id in answered:
+        return AnswerOutcome(AnswerStatus.ALREADY_ANSWERED, question=question)
+    current = _first_unanswered(lesson, answered)
+    if current is None or current[1].id != question.id:
+        return AnswerOutcome(AnswerStatus.NOT_ACTIVE)
+    answer = Answer(
+        enrollment_id=enrollment.id,
+        lesson_id=lesson.id,
+        question_id=question.id,
+        option_id=option.id,
+        is_correct=option.correct,
+        answered_at=now,
+    )
+    session.add(answer)
+    answered[question.id] = answer
+    ref = index.lesson(lesson.id)
+    assert ref is not None
+    following = _first_unanswered(lesson, answered)
+    if following is None:
+        delivery.completed_at = now
+    await session.flush()
+    in_quiz = [answered[q.id] for q in lesson.quiz if q.id in answered]
+    return AnswerOutcome(
+        AnswerStatus.RECORDED,
+        ref=ref,
+        question=question,
+        option=option,
+        next_question=OpenQuestion(ref, following[1], following[0]) if following else None,
+        correct=sum(a.is_correct for a in in_quiz),
+        total=len(lesson.quiz),
+    )

@@ -1,0 +1,118 @@
+"""Participants, their channel identities, cohorts, enrollments and dialogue state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    ChannelIdentity,
+    Cohort,
+    DialogueState,
+    Enrollment,
+    Participant,
+    ProcessedUpdate,
+)
+
+
+async def claim_update(session: AsyncSession, channel: str, update_key: str, now: datetime) -> bool:
+    """Record an update as handled; False if it was handled before (a re-delivery)."""
+    seen = await session.scalar(
+        select(ProcessedUpdate.id).where(
+            ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == update_key
+        )
+    )
+    if seen is not None:
+        return False
+    session.add(ProcessedUpdate(channel=channel, update_key=update_key, processed_at=now))
+    await session.flush()
+    return True
+
+
+async def find_participant(
+    session: AsyncSession, channel: str, external_id: str
+) -> Participant | None:
+    """The participant behind a channel identity, if they have started."""
+    return await session.scalar(
+        select(Participant)
+        .join(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    )
+
+
+async def register(
+    session: AsyncSession, channel: str, external_id: str, language: str, now: datetime
+) -> Participant:
+    """Create a participant for a new channel identity."""
+    participant = Participant(language=language, created_at=now, last_seen_at=now)
+    participant.identities.append(
+        ChannelIdentity(channel=channel, external_id=external_id, created_at=now)
+    )
+    session.add(participant)
+    await session.flush()
+    return participant
+
+
+async def find_cohort(session: AsyncSession, invite_code: str) -> Cohort | None:
+    """The cohort an invite code opens, if any."""
+    if not invite_code or len(invite_code) > 32:
+        return None
+    return await session.scalar(select(Cohort).where(Cohort.invite_code == invite_code))
+
+
+async def get_state(session: AsyncSession, participant_id: int) -> DialogueState | None:
+    """Where the participant is in a multi-step conversation, if anywhere."""
+    return await session.get(DialogueState, participant_id)
+
+
+async def set_state(
+    session: AsyncSession,
+    participant_id: int,
+    flow: str,
+    step: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> DialogueState:
+    """Move the participant to a step of a flow."""
+    state = await session.get(DialogueState, participant_id)
+    if state is None:
+        state = DialogueState(participant_id=participant_id, flow=flow, step=step, updated_at=now)
+        session.add(state)
+    state.flow, state.step, state.updated_at = flow, step, now
+    state.data = dict(data or {})
+    await session.flush()
+    return state
+
+
+async def clear_state(session: AsyncSession, participant_id: int) -> None:
+    """End the participant's multi-step conversation."""
+    state = await session.get(DialogueState, participant_id)
+    if state is not None:
+        await session.delete(state)
+        await session.flush()
+
+
+async def get_enrollment(
+    session: AsyncSession, participant_id: int, course_id: str
+) -> Enrollment | None:
+    """The participant's enrollment in the course, if any."""
+    return await session.scalar(
+        select(Enrollment).where(
+            Enrollment.participant_id == participant_id, Enrollment.course_id == course_id
+        )
+    )
+
+
+async def ensure_enrollment(
+    session: AsyncSession, participant_id: int, course_id: str, now: datetime
+) -> Enrollment:
+    """The participant's enrollment in the course, created on first need."""
+    enrollment = await get_enrollment(session, participant_id, course_id)
+    if enrollment is None:
+        enrollment = Enrollment(participant_id=participant_id, course_id=course_id, started_at=now)
+        session.add(enrollment)
+        await session.flush()
+    return enrollment
