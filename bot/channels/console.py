@@ -12,6 +12,7 @@ from bot.channels.base import (
     Button,
     EditSource,
     Handler,
+    Image,
     Inbound,
     InboundKind,
     Message,
@@ -44,6 +45,11 @@ class ConsoleChannel:
         """The labels of the buttons a number would press now."""
         return [button.label for button in self._buttons]
 
+    @property
+    def buttons(self) -> list[Button]:
+        """The buttons a number would press now, in order."""
+        return list(self._buttons)
+
     def _inbound(self, line: str) -> Inbound:
         choice = line.strip()
         if choice.isdigit() and 1 <= int(choice) <= len(self._buttons):
@@ -61,14 +67,22 @@ class ConsoleChannel:
         blocks: list[str] = []
         for reply in replies:
             if isinstance(reply, Notice):
-                blocks.append(f"  · {reply.text}")
+                if reply.text:
+                    blocks.append(f"  · {reply.text}")
+            elif isinstance(reply, Image):
+                blocks.append(f"[picture: {reply.url}]")
             elif isinstance(reply, EditSource):
                 if reply.text is not None:
                     new = html_to_text(reply.text)
                     extra = new[len(self._last_text) :] if new.startswith(self._last_text) else new
                     if extra.strip():
                         blocks.append("  " + extra.strip())
-                self._buttons = []
+                if reply.buttons:
+                    blocks.append(
+                        self._message(Message(reply.text or self._last_text, reply.buttons))
+                    )
+                else:
+                    self._buttons = []
             elif isinstance(reply, Message):
                 blocks.append(self._message(reply))
         return "\n\n".join(blocks)

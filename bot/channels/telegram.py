@@ -29,6 +29,7 @@ from bot.channels.base import (
     Button,
     EditSource,
     Handler,
+    Image,
     Inbound,
     InboundKind,
     Message,
@@ -49,9 +50,13 @@ class BotCommandText:
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    """Different users' updates run concurrently; one user's updates run in arrival order."""
+    """Different users' updates run concurrently; one user's updates run in arrival order.
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    PTB takes a concurrency slot before an update waits for its user's lock, so the slot
+    limit is set far above any one person's backlog: a waiting update costs a coroutine,
+    and one fast tapper can never hold every slot while others wait."""
+
+    def __init__(self, max_concurrent_updates: int = 4096) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
@@ -159,15 +164,22 @@ class TelegramChannel:
         query = update.callback_query
         assert chat is not None
         if query is not None:
-            notice = next((r.text for r in replies if isinstance(r, Notice)), None)
+            notice = next((r.text for r in replies if isinstance(r, Notice)), None) or None
             try:
                 await query.answer(text=notice)
-            except BadRequest as error:  # too old to answer: the rest still matters
-                log.warning("callback answer refused update=%s: %s", update.update_id, error)
+            except TelegramError as error:  # too old, or a network hiccup: the replies matter more
+                log.warning("callback answer failed update=%s: %s", update.update_id, error)
         bot = self.application.bot
         for reply in replies:
             if isinstance(reply, EditSource) and query is not None and query.message is not None:
                 await self._edit(update, query.message.message_id, reply)
+            elif isinstance(reply, Image):
+                await bot.send_photo(
+                    chat_id=chat.id,
+                    photo=reply.url,
+                    caption=reply.caption or None,
+                    parse_mode=ParseMode.HTML,
+                )
             elif isinstance(reply, Message):
                 await bot.send_message(
                     chat_id=chat.id,
@@ -181,14 +193,18 @@ class TelegramChannel:
         chat_id = update.effective_chat.id if update.effective_chat else 0
         bot = self.application.bot
         try:
+            markup = _markup(reply.buttons)
             if reply.text is None:
-                await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+                await bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=markup
+                )
             else:
                 await bot.edit_message_text(
                     chat_id=chat_id,
                     message_id=message_id,
                     text=reply.text,
                     parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
                 )
         except BadRequest as error:  # already edited, or too old to edit: nothing to fix
             log.info("edit skipped update=%s: %s", update.update_id, error)

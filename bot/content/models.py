@@ -49,8 +49,10 @@ class _Strict(BaseModel):
 class QuestionType(StrEnum):
     """How a quiz question is answered."""
 
-    SINGLE = "single"
-    TRUE_FALSE = "true_false"
+    SINGLE = "single"  # one correct option
+    MULTIPLE = "multiple"  # select several, then submit
+    TRUE_FALSE = "true_false"  # two options, one correct
+    OPEN = "open"  # a free-text reflection, stored, not scored
 
 
 class Option(_Strict):
@@ -59,28 +61,40 @@ class Option(_Strict):
     id: Id
     text: Localized
     correct: bool = False
-    feedback: Localized | None = None
+    feedback: Localized
 
 
 class Question(_Strict):
-    """A quiz question answered with buttons."""
+    """A quiz question: answered with buttons, or (open) in the participant's own words."""
 
     id: Id
     type: QuestionType = QuestionType.SINGLE
     prompt: Localized
-    options: list[Option] = Field(min_length=2, max_length=6)
+    options: list[Option] = Field(default_factory=list, max_length=6)
     explanation: Localized
 
     @model_validator(mode="after")
-    def _one_correct_answer(self) -> Question:
-        correct = [option for option in self.options if option.correct]
-        if len(correct) != 1:
-            raise ValueError(
-                f"question {self.id!r} needs exactly one correct option, found {len(correct)}"
-            )
+    def _answerable(self) -> Question:
+        if self.type is QuestionType.OPEN:
+            if self.options:
+                raise ValueError(f"open question {self.id!r} takes no options")
+            return self
+        if len(self.options) < 2:
+            raise ValueError(f"question {self.id!r} needs at least two options")
         ids = [option.id for option in self.options]
         if len(set(ids)) != len(ids):
             raise ValueError(f"question {self.id!r} has duplicate option ids")
+        correct = sum(option.correct for option in self.options)
+        if self.type is QuestionType.MULTIPLE:
+            if correct < 1:
+                raise ValueError(f"question {self.id!r} has no correct option")
+        elif correct == 0:
+            raise ValueError(f"question {self.id!r} has no correct option")
+        elif correct > 1:
+            raise ValueError(
+                f"single-choice question {self.id!r} has {correct} correct options; use "
+                "type: multiple, or keep one"
+            )
         if self.type is QuestionType.TRUE_FALSE and len(self.options) != 2:
             raise ValueError(f"true/false question {self.id!r} needs exactly two options")
         return self
@@ -91,8 +105,13 @@ class Question(_Strict):
 
     @property
     def correct_option(self) -> Option:
-        """The one correct option."""
+        """The first correct option (the only one, but for multiple choice)."""
         return next(option for option in self.options if option.correct)
+
+    @property
+    def correct_ids(self) -> frozenset[str]:
+        """Ids of every correct option."""
+        return frozenset(option.id for option in self.options if option.correct)
 
 
 class Source(_Strict):
@@ -117,6 +136,7 @@ class Lesson(_Strict):
     text: Localized
     task: Localized
     link: Link | None = None
+    image: HttpUrl | None = None
     quiz: list[Question] = Field(min_length=1, max_length=4)
     sources: list[Source] = Field(min_length=1)
 
@@ -129,6 +149,8 @@ class Module(_Strict):
     title: Localized
     summary: Localized
     lessons: list[Lesson] = Field(min_length=1)
+    reflection: Localized | None = None
+    """A closing prompt after the module's last lesson, answered in free text and stored."""
 
 
 class CourseFile(_Strict):

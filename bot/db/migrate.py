@@ -8,13 +8,25 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-ROOT = Path(__file__).resolve().parents[2]
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def project_root() -> Path:
+    """The folder with alembic.ini and migrations/: the source tree, or the current folder
+    (for an installed package run from a checkout or the Docker image's /app)."""
+    for candidate in (SOURCE_ROOT, Path.cwd()):
+        if (candidate / "alembic.ini").is_file() and (candidate / "migrations").is_dir():
+            return candidate
+    raise FileNotFoundError(
+        "alembic.ini and migrations/ not found: run the bot from the project folder"
+    )
 
 
 def alembic_config(database_url: str, *, configure_logging: bool = False) -> Config:
     """An Alembic Config for this project's migrations and the given database."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    root = project_root()
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
     config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = configure_logging
     return config

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     MetaData,
     String,
+    Text,
     Time,
     TypeDecorator,
     UniqueConstraint,
@@ -143,7 +144,10 @@ class LessonDelivery(Base):
 
 
 class Answer(Base):
-    """The first answer a participant gave to a quiz question: it alone counts."""
+    """The first answer a participant gave to a quiz question: it alone counts.
+
+    Choice questions store the chosen option ids (comma-separated, sorted) and whether that
+    was right; open questions store the text and no verdict."""
 
     __tablename__ = "answers"
     __table_args__ = (UniqueConstraint("enrollment_id", "question_id"),)
@@ -152,9 +156,23 @@ class Answer(Base):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
     lesson_id: Mapped[str] = mapped_column(String(24))
     question_id: Mapped[str] = mapped_column(String(24))
-    option_id: Mapped[str] = mapped_column(String(24))
-    is_correct: Mapped[bool]
+    option_id: Mapped[str | None] = mapped_column(String(160))
+    text: Mapped[str | None] = mapped_column(Text)
+    is_correct: Mapped[bool | None]
     answered_at: Mapped[datetime]
+
+
+class Reflection(Base):
+    """A participant's closing reflection on a module, in their own words."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (UniqueConstraint("enrollment_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(24))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class DialogueState(Base):

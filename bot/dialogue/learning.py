@@ -1,43 +1,31 @@
-"""Lessons, quiz questions, feedback, scores and progress, as the participant sees them."""
+"""Lessons, the end of a lesson (score, task, module reflection) and progress."""
 
 from __future__ import annotations
 
-from bot.channels.base import Button, EditSource, Message, Notice, Outbound
 from bot.content.loader import LessonRef
-from bot.content.models import Question
+from bot.content.models import QuestionType
 from bot.db.models import Enrollment
+from bot.dialogue import quiz
+from bot.dialogue.events import Button, EditSource, Image, Message, Notice, Outbound
 from bot.dialogue.render import Context, escape, fill, rows
 from bot.domain.progress import progress_bar
-from bot.services import lessons, progress
-from bot.services.lessons import AnswerStatus, OpenQuestion
+from bot.services import lessons, participants, progress
+from bot.services.lessons import AnswerOutcome, OpenQuestion
 
-BUTTON_LABEL_MAX = 20
-LETTERS = "ABCDEF"
-ANSWER_PREFIX = "q"
-
-
-def answer_payload(question_id: str, option_id: str) -> str:
-    """The payload of an answer button, e.g. 'q:m1-speed-q1:b' (well under 64 bytes)."""
-    return f"{ANSWER_PREFIX}:{question_id}:{option_id}"
-
-
-def parse_answer_payload(payload: str) -> tuple[str, str] | None:
-    """Question id and option id from an answer button's payload."""
-    parts = payload.split(":")
-    if len(parts) != 3 or parts[0] != ANSWER_PREFIX or not parts[1] or not parts[2]:
-        return None
-    return parts[1], parts[2]
+REFLECTION_FLOW = "reflection"
+SKIP_REFLECTION = "r:skip"
 
 
 def menu_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
     """The way on from anywhere: next lesson and progress."""
     return rows(
-        Button(ctx._("▶️ Next lesson"), "cmd:next"), Button(ctx._("📊 My progress"), "cmd:progress")
+        Button(ctx._("▶️ Next lesson"), "cmd:next"),
+        Button(ctx._("📊 My progress"), "cmd:progress"),
     )
 
 
-def lesson_message(ctx: Context, ref: LessonRef) -> Message:
-    """The lesson itself: module, position, title, text and an optional link."""
+def lesson_messages(ctx: Context, ref: LessonRef) -> list[Outbound]:
+    """The lesson itself: an optional picture, then module, position, title, text and link."""
     lesson = ref.lesson
     header = fill(
         ctx._("📘 {module} · lesson {number} of {total}"),
@@ -49,113 +37,124 @@ def lesson_message(ctx: Context, ref: LessonRef) -> Message:
     if lesson.link is not None:
         url, label = escape(str(lesson.link.url)), escape(ctx.local(lesson.link.label))
         parts.append(f'🔗 <a href="{url}">{label}</a>')
-    return Message("\n\n".join(parts))
+    replies: list[Outbound] = [Image(str(lesson.image))] if lesson.image else []
+    return [*replies, Message("\n\n".join(parts))]
 
 
-def _question_text(ctx: Context, open_q: OpenQuestion, *, list_options: bool) -> str:
-    question = open_q.question
-    head = fill(
-        ctx._("❓ Question {number} of {total}"),
-        number=open_q.number,
-        total=len(open_q.ref.lesson.quiz),
-    )
-    text = f"{head}\n\n{escape(ctx.local(question.prompt))}"
-    if list_options:
-        lines = [
-            f"{LETTERS[i]} — {escape(ctx.local(o.text))}" for i, o in enumerate(question.options)
-        ]
-        text += "\n\n" + "\n".join(lines)
-    return text
-
-
-def _long_options(ctx: Context, question: Question) -> bool:
-    return any(len(ctx.local(option.text)) > BUTTON_LABEL_MAX for option in question.options)
-
-
-def question_message(ctx: Context, open_q: OpenQuestion) -> Message:
-    """A quiz question with one button per option (letters when options are long)."""
-    question = open_q.question
-    long = _long_options(ctx, question)
-    buttons = [
-        Button(
-            LETTERS[i] if long else ctx.local(option.text), answer_payload(question.id, option.id)
-        )
-        for i, option in enumerate(question.options)
+async def deliver_lesson(ctx: Context, enrollment: Enrollment, ref: LessonRef) -> list[Outbound]:
+    """Show a delivered lesson and its first question."""
+    return [
+        *lesson_messages(ctx, ref),
+        quiz.question_message(ctx, OpenQuestion(ref, ref.lesson.quiz[0], 1)),
     ]
-    return Message(_question_text(ctx, open_q, list_options=long), rows(*buttons))
+
+
+async def resume(ctx: Context, pending: OpenQuestion) -> list[Outbound]:
+    """Show the open question again, with its lesson when nothing of it is answered yet
+    (the lesson may never have reached the person)."""
+    question = await quiz.show(ctx, pending)
+    if pending.number == 1:
+        return [*lesson_messages(ctx, pending.ref), question]
+    return [question]
 
 
 async def next_lesson(ctx: Context, enrollment: Enrollment) -> list[Outbound]:
     """/next: the open question first, else the next lesson and its first question."""
     pending = await lessons.open_question(ctx.session, enrollment, ctx.index)
     if pending is not None:
-        return [
-            Message(ctx._("First, please answer this question:")),
-            question_message(ctx, pending),
-        ]
+        return [Message(ctx._("First, please answer this question:")), *await resume(ctx, pending)]
+    await _drop_reflection(ctx)
     ref = await lessons.start_next_lesson(ctx.session, enrollment, ctx.index, ctx.now)
     if ref is None:
-        return [
-            Message(
-                ctx._("🎓 You have completed every lesson of the course. Well done!"),
-                rows(Button(ctx._("📊 My progress"), "cmd:progress")),
-            )
-        ]
-    first = OpenQuestion(ref, ref.lesson.quiz[0], 1)
-    return [lesson_message(ctx, ref), question_message(ctx, first)]
+        done = ctx._("🎓 You have completed every lesson of the course. Well done!")
+        return [Message(done, rows(Button(ctx._("📊 My progress"), "cmd:progress")))]
+    return await deliver_lesson(ctx, enrollment, ref)
 
 
-async def answer(
-    ctx: Context, enrollment: Enrollment, question_id: str, option_id: str
+async def on_quiz_button(
+    ctx: Context, enrollment: Enrollment, kind: str, question_id: str, option_id: str
 ) -> list[Outbound]:
-    """An answer button: record it once, show right/wrong with the explanation, then go on."""
-    outcome = await lessons.record_answer(
-        ctx.session, enrollment, ctx.index, question_id, option_id, ctx.now
-    )
-    if outcome.status is AnswerStatus.ALREADY_ANSWERED:
-        return [Notice(ctx._("You have already answered this question.")), EditSource()]
-    if outcome.status is AnswerStatus.NOT_ACTIVE:
-        return [Notice(ctx._("This button is no longer active.")), EditSource()]
-    assert outcome.ref and outcome.question and outcome.option
-    question, option = outcome.question, outcome.option
-    number = outcome.ref.lesson.quiz.index(question) + 1
-    asked = _question_text(
-        ctx, OpenQuestion(outcome.ref, question, number), list_options=_long_options(ctx, question)
-    )
-    chosen = fill(ctx._("Your answer: {answer}"), answer=ctx.local(option.text))
-    verdict = ctx._("✅ Correct!") if option.correct else ctx._("❌ Not quite.")
-    feedback = [verdict]
-    if option.feedback:
-        feedback.append(escape(ctx.local(option.feedback)))
-    if not option.correct:
-        feedback.append(
-            fill(
-                ctx._("The right answer: {answer}"), answer=ctx.local(question.correct_option.text)
-            )
-        )
-    feedback.append(f"<i>{escape(ctx.local(question.explanation))}</i>")
-    replies: list[Outbound] = [
-        EditSource(f"{asked}\n\n👉 {chosen}"),
-        Message("\n\n".join(feedback)),
-    ]
-    if outcome.next_question is not None:
-        replies.append(question_message(ctx, outcome.next_question))
+    """An answer, toggle or submit button of a quiz question."""
+    if kind == "t":
+        return await quiz.toggle(ctx, enrollment, question_id, option_id)
+    if kind == "s":
+        answered = await quiz.submit(ctx, enrollment, question_id)
     else:
-        replies.append(_lesson_done(ctx, outcome))
+        answered = await quiz.answer(ctx, enrollment, question_id, choice=frozenset({option_id}))
+    return answered.replies + await _after(ctx, enrollment, answered.outcome)
+
+
+async def on_text(ctx: Context, enrollment: Enrollment, typed: str) -> list[Outbound] | None:
+    """Free text that answers something (a reflection, an open question); None if nothing."""
+    state = await participants.get_state(ctx.session, ctx.participant.id)
+    if state is not None and state.flow == REFLECTION_FLOW:
+        return await _reflect(ctx, enrollment, state.step, typed)
+    pending = await lessons.open_question(ctx.session, enrollment, ctx.index)
+    if pending is not None and pending.question.type is QuestionType.OPEN:
+        answered = await quiz.open_answer(ctx, enrollment, pending, typed)
+        return answered.replies + await _after(ctx, enrollment, answered.outcome)
+    return None
+
+
+async def _after(
+    ctx: Context, enrollment: Enrollment, outcome: AnswerOutcome | None
+) -> list[Outbound]:
+    if outcome is None or not outcome.lesson_finished:
+        return []
+    assert outcome.ref is not None
+    replies: list[Outbound] = []
+    task = ctx._("📝 <b>Try it at your institution</b>")
+    task += "\n" + escape(ctx.local(outcome.ref.lesson.task))
+    if outcome.scored:
+        score = fill(
+            ctx._("🏁 Lesson complete: {correct} of {total} correct."),
+            correct=outcome.correct,
+            total=outcome.scored,
+        )
+    else:
+        score = ctx._("🏁 Lesson complete.")
+    module = outcome.ref.module
+    if module.reflection is None or not await lessons.module_completed(
+        ctx.session, enrollment, outcome.ref
+    ):
+        return [Message(f"{score}\n\n{task}", menu_buttons(ctx))]
+    replies.append(Message(f"{score}\n\n{task}"))
+    await participants.set_state(
+        ctx.session, ctx.participant.id, REFLECTION_FLOW, module.id, ctx.now
+    )
+    prompt = fill(
+        ctx._("🎉 You have finished the module “{module}”!"), module=ctx.local(module.title)
+    )
+    prompt += "\n\n" + escape(ctx.local(module.reflection))
+    prompt += "\n\n" + ctx._("<i>Write your answer in one message.</i>")
+    replies.append(Message(prompt, rows(Button(ctx._("Skip for now"), SKIP_REFLECTION))))
     return replies
 
 
-def _lesson_done(ctx: Context, outcome: lessons.AnswerOutcome) -> Message:
-    assert outcome.ref is not None
-    score = fill(
-        ctx._("🏁 Lesson complete: {correct} of {total} correct."),
-        correct=outcome.correct,
-        total=outcome.total,
-    )
-    task = ctx._("📝 <b>Try it at your institution</b>")
-    return Message(
-        f"{score}\n\n{task}\n{escape(ctx.local(outcome.ref.lesson.task))}", menu_buttons(ctx)
-    )
+async def _reflect(
+    ctx: Context, enrollment: Enrollment, module_id: str, typed: str
+) -> list[Outbound]:
+    problem = quiz.check_free_text(ctx, typed)
+    if problem is not None:
+        return [Message(problem)]
+    await lessons.save_reflection(ctx.session, enrollment, module_id, typed.strip(), ctx.now)
+    await participants.clear_state(ctx.session, ctx.participant.id)
+    return [Message(ctx._("Thank you! Your reflection is saved. 🌱"), menu_buttons(ctx))]
+
+
+async def skip_reflection(ctx: Context) -> list[Outbound]:
+    """The "skip for now" button of a module reflection."""
+    if not await _drop_reflection(ctx):
+        return [Notice(ctx._("This button is no longer active.")), EditSource()]
+    return [EditSource(), Message(ctx._("All right. Let's go on!"), menu_buttons(ctx))]
+
+
+async def _drop_reflection(ctx: Context) -> bool:
+    state = await participants.get_state(ctx.session, ctx.participant.id)
+    if state is None or state.flow != REFLECTION_FLOW:
+        return False
+    await participants.clear_state(ctx.session, ctx.participant.id)
+    return True
 
 
 async def show_progress(ctx: Context, enrollment: Enrollment) -> list[Outbound]:
@@ -171,8 +170,11 @@ async def show_progress(ctx: Context, enrollment: Enrollment) -> list[Outbound]:
         lines.append(ctx._("Average quiz score: no answers yet"))
     else:
         lines.append(fill(ctx._("Average quiz score: {score}%"), score=report.score))
-    days = ctx.tr.ngettext(
-        "Streak: {count} day in a row", "Streak: {count} days in a row", report.streak_days
-    )
-    lines.append("🔥 " + fill(days, count=report.streak_days))
+    if report.streak_days:
+        days = ctx.tr.ngettext(
+            "Streak: {count} day in a row", "Streak: {count} days in a row", report.streak_days
+        )
+        lines.append("🔥 " + fill(days, count=report.streak_days))
+    else:
+        lines.append("🔥 " + ctx._("Start a streak: learn something today!"))
     return [Message("\n\n".join(lines), rows(Button(ctx._("▶️ Next lesson"), "cmd:next")))]

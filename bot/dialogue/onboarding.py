@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.channels.base import Button, InboundKind, Message, Outbound
-from bot.dialogue.render import Context, fill, grid, rows
+from bot.dialogue.events import Button, EditSource, InboundKind, Message, Notice, Outbound
+from bot.dialogue.render import Context, escape, fill, grid, rows
 from bot.domain.profile import (
     PRESET_TIMES,
     InvalidAnswer,
@@ -36,7 +36,7 @@ MUNICIPALITY_LABELS: dict[Municipality, str] = {
 ROLE_LABELS: dict[Role, str] = {
     Role.ORGANISER: N_("I organise cultural activities"),
     Role.PR: N_("I do public relations"),
-    Role.WEB: N_("I run the website and social media"),
+    Role.WEB: N_("I run the website and social media profiles"),
     Role.HEAD: N_("I head an institution or branch"),
 }
 LANGUAGE_LABELS = {"lt": "🇱🇹 Lietuviškai", "en": "🇬🇧 English"}
@@ -55,8 +55,17 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _back(ctx: Context) -> Button:
-    return Button(ctx._("⬅️ Back"), BACK)
+STEP_PAYLOADS = {
+    "language": "lang",
+    "privacy": "privacy",
+    "municipality": "muni",
+    "role": "role",
+    "time": "time",
+}
+
+
+def _back(ctx: Context, step: str) -> Button:
+    return Button(ctx._("⬅️ Back"), f"{BACK}:{step}")
 
 
 def ask(ctx: Context, step: str) -> list[Outbound]:
@@ -84,31 +93,34 @@ def ask(ctx: Context, step: str) -> list[Outbound]:
                     "You can see everything stored about you with /mydata and erase it with "
                     "/deleteme."
                 ),
-                rows(Button(_("✅ I agree, continue"), "privacy:ok"), _back(ctx)),
+                rows(Button(_("✅ I agree, continue"), "privacy:ok"), _back(ctx, "privacy")),
             )
         ]
     if step == "name":
-        return [Message(_("Please type your first and last name."), rows(_back(ctx)))]
+        return [Message(_("Please type your first and last name."), rows(_back(ctx, "name")))]
     if step == "municipality":
         buttons = [Button(_(label), f"muni:{code}") for code, label in MUNICIPALITY_LABELS.items()]
         return [
-            Message(_("Which municipality do you work in?"), grid(buttons, 2) + rows(_back(ctx)))
+            Message(
+                _("Which municipality do you work in?"),
+                grid(buttons, 2) + rows(_back(ctx, "municipality")),
+            )
         ]
     if step == "institution":
         return [
             Message(
                 _("Which institution do you work at? For example: Molėtai Public Library."),
-                rows(_back(ctx)),
+                rows(_back(ctx, "institution")),
             )
         ]
     if step == "role":
         buttons = [Button(_(label), f"role:{code}") for code, label in ROLE_LABELS.items()]
-        return [Message(_("What is your role at work?"), rows(*buttons, _back(ctx)))]
+        return [Message(_("What is your main area of work?"), rows(*buttons, _back(ctx, "role")))]
     times = [Button(format_time(t), f"time:{format_time(t)}") for t in PRESET_TIMES]
     return [
         Message(
             _("When would you like to get lessons? Choose a time or type your own as HH:MM."),
-            grid(times, 3) + rows(_back(ctx)),
+            grid(times, 3) + rows(_back(ctx, "time")),
         )
     ]
 
@@ -139,28 +151,45 @@ def _typed_municipality(ctx: Context, text: str) -> Municipality | None:
     return None
 
 
-async def _advance(ctx: Context, step: str) -> list[Outbound] | None:
+async def _advance(ctx: Context, step: str) -> list[Outbound]:
     if step == STEPS[-1]:
         await participants.clear_state(ctx.session, ctx.participant.id)
         ctx.participant.onboarded_at = ctx.now
-        return None
+        return []
     following = STEPS[STEPS.index(step) + 1]
     await participants.set_state(ctx.session, ctx.participant.id, FLOW, following, ctx.now)
     return ask(ctx, following)
+
+
+def _chosen(ctx: Context, step: str) -> EditSource | None:
+    """The answered question without its buttons, showing what was pressed."""
+    if ctx.inbound.kind is not InboundKind.BUTTON:
+        return None
+    question = ask(ctx, step)[0]
+    assert isinstance(question, Message)
+    label = next(
+        (b.label for row in question.buttons for b in row if b.payload == ctx.inbound.payload),
+        None,
+    )
+    return EditSource(f"{question.text}\n\n👉 {escape(label)}") if label else None
 
 
 def _retry(ctx: Context, step: str, reason: str) -> list[Outbound]:
     return [Message(ctx._(reason)), *ask(ctx, step)]
 
 
-async def answer(ctx: Context, step: str) -> list[Outbound] | None:
+async def answer(ctx: Context, step: str) -> list[Outbound]:
     """Store the answer to the current step and ask the next question, or explain what is
-    wrong; None when that was the last step and onboarding is complete."""
-    inbound, person, _ = ctx.inbound, ctx.participant, ctx._
-    if inbound.kind is InboundKind.BUTTON and inbound.payload == BACK and step != STEPS[0]:
-        previous = STEPS[STEPS.index(step) - 1]
-        await participants.set_state(ctx.session, person.id, FLOW, previous, ctx.now)
-        return ask(ctx, previous)
+    wrong. After the last step the participant's onboarded_at is set."""
+    inbound, person = ctx.inbound, ctx.participant
+    if inbound.kind is InboundKind.BUTTON:
+        if inbound.payload == f"{BACK}:{step}" and step != STEPS[0]:
+            previous = STEPS[STEPS.index(step) - 1]
+            await participants.set_state(ctx.session, person.id, FLOW, previous, ctx.now)
+            return [EditSource(), *ask(ctx, previous)]
+        if inbound.payload.split(":", 1)[0] != STEP_PAYLOADS.get(step):
+            return [Notice(ctx._("This button is no longer active.")), EditSource()]
+    echo = _chosen(ctx, step)
     if inbound.kind is InboundKind.OTHER:
         return _retry(ctx, step, N_("I can only read text and buttons here."))
     text = inbound.text if inbound.kind is InboundKind.TEXT else ""
@@ -195,7 +224,7 @@ async def answer(ctx: Context, step: str) -> list[Outbound] | None:
     elif step == "role":
         chosen = _choice(ctx, "role")
         if chosen not in set(Role):
-            return _retry(ctx, step, N_("Please choose your role with a button."))
+            return _retry(ctx, step, N_("Please choose your area of work with a button."))
         person.role = chosen
     else:
         try:
@@ -203,7 +232,8 @@ async def answer(ctx: Context, step: str) -> list[Outbound] | None:
         except InvalidAnswer as error:
             return _retry(ctx, step, INVALID_REASONS[error.reason])
     await ctx.session.flush()
-    return await _advance(ctx, step)
+    following = await _advance(ctx, step)
+    return following if echo is None else [echo, *following]
 
 
 def resume_text(ctx: Context) -> Message:

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import Button, Inbound
 from bot.content.loader import CourseIndex
 from bot.db.models import Participant
+from bot.dialogue.events import Button, Inbound
 from bot.i18n import Translations, Translator
 
 

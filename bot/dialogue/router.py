@@ -9,7 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import (
+from bot.clock import Clock
+from bot.content.loader import ContentStore
+from bot.db.models import Enrollment
+from bot.dialogue import learning, onboarding, quiz
+from bot.dialogue.events import (
     Button,
     EditSource,
     Inbound,
@@ -19,10 +23,6 @@ from bot.channels.base import (
     Outbound,
     Turn,
 )
-from bot.clock import Clock
-from bot.content.loader import ContentStore
-from bot.db.models import Enrollment
-from bot.dialogue import learning, onboarding
 from bot.dialogue.render import Context, fill, rows
 from bot.domain.profile import Command, parse_command
 from bot.i18n import N_, Translations
@@ -33,6 +33,7 @@ log = logging.getLogger("bot.dialogue")
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("next", N_("get the next lesson now")),
     ("progress", N_("see your progress")),
+    ("language", N_("change the language")),
     ("help", N_("what I can do")),
     ("start", N_("start or continue")),
 )
@@ -139,14 +140,15 @@ class Dialogue:
                 prefix = await self._join_cohort(ctx, command)
                 return [*prefix, onboarding.resume_text(ctx), *onboarding.ask(ctx, state.step)]
             if command.name == "help":
-                return [self._help(ctx), *onboarding.ask(ctx, state.step)]
+                return [self._help(ctx, menu=False), *onboarding.ask(ctx, state.step)]
             note = ctx._("Let's finish getting to know each other first.")
             return [Message(note), *onboarding.ask(ctx, state.step)]
         replies = await onboarding.answer(ctx, state.step)
-        if replies is not None:
+        if ctx.participant.onboarded_at is None:
             return replies
         enrollment = await self._enrollment(ctx)
-        return [onboarding.done_text(ctx), *await learning.next_lesson(ctx, enrollment)]
+        first = await learning.next_lesson(ctx, enrollment)
+        return [*replies, onboarding.done_text(ctx), *first]
 
     async def _join_cohort(self, ctx: Context, command: Command | None) -> list[Outbound]:
         if command is None or command.name != "start" or not command.args:
@@ -178,7 +180,7 @@ class Dialogue:
             greeting = fill(ctx._("Welcome back, {name}! 👋"), name=ctx.participant.name or "")
             pending = await lessons.open_question(ctx.session, enrollment, ctx.index)
             if pending is not None:
-                return [*prefix, Message(greeting), learning.question_message(ctx, pending)]
+                return [*prefix, Message(greeting), *await learning.resume(ctx, pending)]
             return [*prefix, Message(greeting, learning.menu_buttons(ctx))]
         if command.name == "next":
             return await learning.next_lesson(ctx, enrollment)
@@ -186,6 +188,8 @@ class Dialogue:
             return await learning.show_progress(ctx, enrollment)
         if command.name == "help":
             return [self._help(ctx)]
+        if command.name == "language":
+            return onboarding.ask(ctx, "language")
         if command.name in ("mydata", "deleteme"):
             return [
                 Message(
@@ -202,14 +206,11 @@ class Dialogue:
         inbound = ctx.inbound
         enrollment = await self._enrollment(ctx)
         if inbound.kind is InboundKind.BUTTON:
-            answer = learning.parse_answer_payload(inbound.payload)
-            if answer is not None:
-                return await learning.answer(ctx, enrollment, *answer)
-            if inbound.payload == "cmd:next":
-                return [EditSource(), *await learning.next_lesson(ctx, enrollment)]
-            if inbound.payload == "cmd:progress":
-                return [EditSource(), *await learning.show_progress(ctx, enrollment)]
-            return [Notice(ctx._("This button is no longer active.")), EditSource()]
+            return await self._button(ctx, enrollment, inbound.payload)
+        if inbound.kind is InboundKind.TEXT:
+            replies = await learning.on_text(ctx, enrollment, inbound.text)
+            if replies is not None:
+                return replies
         pending = await lessons.open_question(ctx.session, enrollment, ctx.index)
         if inbound.kind is InboundKind.OTHER:
             reason = ctx._("I can only read text messages and button presses. 🙂")
@@ -221,13 +222,30 @@ class Dialogue:
                 "Here is what you can do now:"
             )
         if pending is not None:
-            return [Message(reason), learning.question_message(ctx, pending)]
+            return [Message(reason), await quiz.show(ctx, pending)]
         return [Message(reason, learning.menu_buttons(ctx))]
 
-    def _help(self, ctx: Context) -> Message:
+    async def _button(self, ctx: Context, enrollment: Enrollment, payload: str) -> list[Outbound]:
+        parsed = quiz.parse_payload(payload)
+        if parsed is not None:
+            return await learning.on_quiz_button(ctx, enrollment, *parsed)
+        if payload == "cmd:next":
+            return [EditSource(), *await learning.next_lesson(ctx, enrollment)]
+        if payload == "cmd:progress":
+            return [EditSource(), *await learning.show_progress(ctx, enrollment)]
+        if payload == learning.SKIP_REFLECTION:
+            return await learning.skip_reflection(ctx)
+        if payload.startswith("lang:") and payload[5:] in ctx.translations.languages:
+            ctx.participant.language = payload[5:]
+            changed = ctx._("Done: I will speak English with you.")
+            return [EditSource(), Message(changed, learning.menu_buttons(ctx))]
+        return [Notice(ctx._("This button is no longer active.")), EditSource()]
+
+    def _help(self, ctx: Context, *, menu: bool = True) -> Message:
         lines = [ctx._("ℹ️ <b>What I can do</b>")]
         lines += [f"/{name} — {ctx._(description)}" for name, description in COMMANDS]
-        return Message("\n".join(lines), rows(Button(ctx._("▶️ Next lesson"), "cmd:next")))
+        buttons = rows(Button(ctx._("▶️ Next lesson"), "cmd:next")) if menu else ()
+        return Message("\n".join(lines), buttons)
 
 
 def _event_name(inbound: Inbound) -> str:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import CourseIndex, LessonRef
-from bot.content.models import Lesson, Option, Question
-from bot.db.models import Answer, Enrollment, LessonDelivery
+from bot.content.models import Lesson, Option, Question, QuestionType
+from bot.db.models import Answer, Enrollment, LessonDelivery, Reflection
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ async def start_next_lesson(
 
 
 class AnswerStatus(StrEnum):
-    """What became of a pressed answer button."""
+    """What became of an answer."""
 
     RECORDED = "recorded"
     ALREADY_ANSWERED = "already_answered"
@@ -89,10 +89,11 @@ class AnswerOutcome:
     status: AnswerStatus
     ref: LessonRef | None = None
     question: Question | None = None
-    option: Option | None = None
+    chosen: tuple[Option, ...] = ()
+    is_correct: bool | None = None
     next_question: OpenQuestion | None = None
     correct: int = 0
-    total: int = 0
+    scored: int = 0
 
     @property
     def lesson_finished(self) -> bool:
@@ -100,39 +101,52 @@ class AnswerOutcome:
         return self.status is AnswerStatus.RECORDED and self.next_question is None
 
 
+def _valid_answer(question: Question, choice: frozenset[str], text: str | None) -> bool:
+    if question.type is QuestionType.OPEN:
+        return text is not None and not choice
+    if text is not None or not choice or any(question.option(o) is None for o in choice):
+        return False
+    return question.type is QuestionType.MULTIPLE or len(choice) == 1
+
+
 async def record_answer(
     session: AsyncSession,
     enrollment: Enrollment,
     index: CourseIndex,
     question_id: str,
-    option_id: str,
     now: datetime,
+    *,
+    choice: frozenset[str] = frozenset(),
+    text: str | None = None,
 ) -> AnswerOutcome:
-    """Record the answer to the current question of a delivered lesson; never count twice."""
+    """Record the answer to the current question of a delivered lesson; never count twice.
+
+    Choice questions take the chosen option ids; open questions take the text."""
     found = index.question(question_id)
     if found is None:
         return AnswerOutcome(AnswerStatus.NOT_ACTIVE)
     lesson, question = found
-    option = question.option(option_id)
     delivery = await session.scalar(
         select(LessonDelivery).where(
             LessonDelivery.enrollment_id == enrollment.id, LessonDelivery.lesson_id == lesson.id
         )
     )
-    if option is None or delivery is None:
+    if delivery is None:
         return AnswerOutcome(AnswerStatus.NOT_ACTIVE)
     answered = await _answered(session, enrollment.id, lesson.id)
     if question.id in answered:
         return AnswerOutcome(AnswerStatus.ALREADY_ANSWERED, question=question)
     current = _first_unanswered(lesson, answered)
-    if current is None or current[1].id != question.id:
+    if not _valid_answer(question, choice, text) or current is None or current[1].id != question.id:
         return AnswerOutcome(AnswerStatus.NOT_ACTIVE)
+    is_correct = None if question.type is QuestionType.OPEN else choice == question.correct_ids
     answer = Answer(
         enrollment_id=enrollment.id,
         lesson_id=lesson.id,
         question_id=question.id,
-        option_id=option.id,
-        is_correct=option.correct,
+        option_id=",".join(sorted(choice)) or None,
+        text=text,
+        is_correct=is_correct,
         answered_at=now,
     )
     session.add(answer)
@@ -143,13 +157,46 @@ async def record_answer(
     if following is None:
         delivery.completed_at = now
     await session.flush()
-    in_quiz = [answered[q.id] for q in lesson.quiz if q.id in answered]
+    scored = [q for q in lesson.quiz if q.type is not QuestionType.OPEN]
+    right = [q for q in scored if q.id in answered and answered[q.id].is_correct]
     return AnswerOutcome(
         AnswerStatus.RECORDED,
         ref=ref,
         question=question,
-        option=option,
+        chosen=tuple(o for o in question.options if o.id in choice),
+        is_correct=is_correct,
         next_question=OpenQuestion(ref, following[1], following[0]) if following else None,
-        correct=sum(a.is_correct for a in in_quiz),
-        total=len(lesson.quiz),
+        correct=len(right),
+        scored=len(scored),
     )
+
+
+async def module_completed(session: AsyncSession, enrollment: Enrollment, ref: LessonRef) -> bool:
+    """True when every lesson of the lesson's module has been completed."""
+    ids = [lesson.id for lesson in ref.module.lessons]
+    done = await session.scalars(
+        select(LessonDelivery.lesson_id).where(
+            LessonDelivery.enrollment_id == enrollment.id,
+            LessonDelivery.lesson_id.in_(ids),
+            LessonDelivery.completed_at.is_not(None),
+        )
+    )
+    return set(done) == set(ids)
+
+
+async def save_reflection(
+    session: AsyncSession, enrollment: Enrollment, module_id: str, text: str, now: datetime
+) -> bool:
+    """Store a module's closing reflection; False if one was stored already."""
+    exists = await session.scalar(
+        select(Reflection.id).where(
+            Reflection.enrollment_id == enrollment.id, Reflection.module_id == module_id
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        Reflection(enrollment_id=enrollment.id, module_id=module_id, text=text, created_at=now)
+    )
+    await session.flush()
+    return True

@@ -68,9 +68,10 @@ async def progress_report(
         for module in index.course.modules
     ]
     days = {a.answered_at.astimezone(zone).date() for a in answers}
+    scored = [a for a in answers if a.is_correct is not None]
     return ProgressReport(
         modules=modules,
-        score=score_percent(sum(a.is_correct for a in answers), len(answers)),
+        score=score_percent(sum(bool(a.is_correct) for a in scored), len(scored)),
         answered=len(answers),
         streak_days=streak(days, today),
     )

@@ -67,12 +67,19 @@ async def test_a_participant_onboards_and_answers_over_polling(tmp_path: Path) -
             await _step(api, user, "Sutinku", "vardą ir pavardę", press=True)
             await _step(api, user, "Aušra Kazlauskienė", "savivaldybėje")
             await _step(api, user, "Anykščiai", "įstaigoje", press=True)
-            await _step(api, user, "Anykščių kultūros centras", "užsiimate")
+            await _step(api, user, "Anykščių kultūros centras", "veiklos sritis")
             await _step(api, user, "Organizuoju", "Kada", press=True)
             await _step(api, user, "08:00", "Klausimas 1 iš", press=True)
+            # The first question is multiple choice: tick one option, then submit.
             question = user.last
-            label, _data = user.buttons(question)[0]
-            await _step(api, user, label, "Klausimas 2 iš", press=True)
+            _label, toggle = user.buttons(question)[0]
+            user.press(question, toggle)
+
+            def ticked() -> bool:
+                return any(t.startswith("☑") for t, _ in user.buttons(question))
+
+            await api.wait_until(ticked, timeout=20, describe="no option ticked")
+            await _step(api, user, "Pateikti", "Klausimas 2 iš", press=True)
             assert user.message(question["message_id"])["reply_markup"] is None
         finally:
             process.send_signal(signal.SIGTERM)

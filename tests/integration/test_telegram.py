@@ -17,8 +17,9 @@ from bot.db.models import Answer, Participant
 from bot.dialogue.router import Dialogue
 from bot.i18n import Translations
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
+from tests.helpers import answer_on_telegram, answer_payloads
 
-ERROR_TEXT = "Atsiprašau, man kažkas nepavyko. Pabandykite dar kartą."
+ERROR_TEXT = "Atsiprašau, įvyko klaida. Pabandykite dar kartą."
 
 
 @pytest.fixture
@@ -91,17 +92,14 @@ async def test_onboarding_and_a_quiz_answer_over_the_bot_api(
     assert any(lesson.title["lt"] in t for t in texts)
     question_message = user.last
     assert question_message["text"].startswith("❓ Klausimas 1 iš")
-    answer_button = next(
-        d
-        for _, d in user.buttons(question_message)
-        if d.endswith(":" + lesson.quiz[0].correct_option.id)
-    )
-    await feed(channel, user.callback_update(question_message, answer_button))
+    await answer_on_telegram(lambda u: feed(channel, u), user, lesson.quiz[0])
     edited = user.message(question_message["message_id"])
     assert edited["reply_markup"] is None and "👉 Jūsų atsakymas" in edited["text"]
     assert any("✅ Teisingai!" in m["text"] for m in user.messages)
     assert user.last["text"].startswith("❓ Klausimas 2 iš")
-    assert len(api.callback_answers) == 6  # every button press answered
+    onboarding_presses = 5
+    presses = onboarding_presses + len(answer_payloads(lesson.quiz[0]))
+    assert len(api.callback_answers) == presses  # every button press answered
     assert refused(api) == []
     async with sessions() as session:
         saved = await session.scalar(select(Participant))
@@ -117,10 +115,11 @@ async def test_a_stale_button_is_answered_politely_and_not_counted(
     user = api.user(502)
     await onboard(channel, user)
     question_message = user.last
-    _, data = user.buttons(question_message)[0]
-    await feed(channel, user.callback_update(question_message, data))
+    question = content.index.lessons[0].lesson.quiz[0]
+    await answer_on_telegram(lambda u: feed(channel, u), user, question)
+    final_press = answer_payloads(question)[-1]
     sent_before = len(user.sent)
-    await feed(channel, user.callback_update(question_message, data, strict=False))
+    await feed(channel, user.callback_update(question_message, final_press, strict=False))
     assert api.callback_answers[-1].text == "Į šį klausimą jau atsakėte."
     assert len(user.sent) == sent_before
     async with sessions() as session:
@@ -153,7 +152,13 @@ async def test_commands_are_published_in_both_languages_and_a_refusal_is_not_fat
     api: FakeBotAPI, channel: TelegramChannel
 ) -> None:
     await channel.set_commands()
-    assert [c["command"] for c in api.my_commands("lt")] == ["next", "progress", "help", "start"]
+    assert [c["command"] for c in api.my_commands("lt")] == [
+        "next",
+        "progress",
+        "language",
+        "help",
+        "start",
+    ]
     assert api.my_commands("en")[0]["description"] == "get the next lesson now"
     assert api.my_commands("")[0]["description"] == "gauti kitą pamoką dabar"
     api.refuse("setMyCommands", 400, "Bad Request: not allowed here")
@@ -178,4 +183,59 @@ async def test_stickers_and_unsupported_updates(api: FakeBotAPI, channel: Telegr
     }
     await feed(channel, sticker)
     assert "Čia suprantu tik tekstą ir mygtukus." in user.messages[-2]["text"]
+    assert refused(api) == []
+
+
+STEPS_BEFORE = [
+    ("/start", None),
+    ("Lietuviškai", "tap"),
+    ("Sutinku", "tap"),
+    ("Jonas Petraitis", None),
+    ("Zarasai", "tap"),
+    ("Zarasų krašto muziejus", None),
+    ("svetainę", "tap"),
+]
+WRONG = [
+    ("labas", "Kalbą pasirinkite mygtuku"),
+    ("sutinku", "paspauskite „Sutinku, tęsti“"),
+    ("<b>", "bent dvi raides"),
+    ("Vilnius", "Savivaldybę pasirinkite mygtuku"),
+    ("x" * 151, "Per ilgas"),
+    ("vadovė", "Veiklos sritį pasirinkite mygtuku"),
+    ("25:00", "Tokio paros laiko nėra"),
+]
+
+
+@pytest.mark.parametrize("step", range(len(WRONG)))
+async def test_a_wrong_input_at_each_onboarding_step_over_telegram(
+    api: FakeBotAPI, channel: TelegramChannel, step: int
+) -> None:
+    user = api.user(600 + step)
+    for action, how in STEPS_BEFORE[: step + 1]:
+        if how == "tap":
+            await tap(channel, user, action)
+        else:
+            await feed(channel, user.message_update(action))
+    question = user.last["text"]
+    typed, reason = WRONG[step]
+    await feed(channel, user.message_update(typed))
+    assert reason in user.messages[-2]["text"]
+    assert user.last["text"] == question  # the same question again, with its buttons
+    assert refused(api) == []
+
+
+async def test_progress_over_telegram(
+    api: FakeBotAPI, channel: TelegramChannel, content: ContentStore
+) -> None:
+    user = api.user(700)
+    await onboard(channel, user)
+    lesson = content.index.lessons[0].lesson
+    for question in lesson.quiz:
+        await answer_on_telegram(lambda u: feed(channel, u), user, question)
+    await tap(channel, user, "Mano pažanga")
+    report = user.last["text"]
+    total = len(content.index.course.modules[0].lessons)
+    assert "Jūsų pažanga" in report and f"1/{total}" in report
+    assert "Vidutinis testų rezultatas: 100 %" in report
+    assert "Mokotės 1 dieną iš eilės" in report
     assert refused(api) == []

@@ -32,8 +32,8 @@ lessons:
         prompt: {lt: "Klausimas?", en: "Question?"}
         explanation: {lt: Nes., en: Because.}
         options:
-          - {id: a, text: {lt: Taip, en: "Yes"}, correct: true}
-          - {id: b, text: {lt: Ne, en: "No"}}
+          - {id: a, text: {lt: Taip, en: "Yes"}, correct: true, feedback: {lt: Gerai., en: Good.}}
+          - {id: b, text: {lt: Ne, en: "No"}, feedback: {lt: Deja., en: Sorry.}}
 """
 
 
@@ -89,11 +89,11 @@ def test_missing_translation_is_reported_at_the_text(tmp_path: Path) -> None:
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     broken = MODULE.replace("competence: 1", "competence: 9").replace(
-        '{id: b, text: {lt: Ne, en: "No"}}', '{id: b, text: {lt: Ne, en: "No"}, correct: true}'
+        '{id: b, text: {lt: Ne, en: "No"},', '{id: b, text: {lt: Ne, en: "No"}, correct: true,'
     )
     issues = _issues(_write(tmp_path, broken))
     assert any(i.startswith("modules/m1.yaml:2:13: competence:") for i in issues)
-    assert any("needs exactly one correct option, found 2" in i for i in issues)
+    assert any("single-choice question 'q1' has 2 correct options" in i for i in issues)
 
 
 def test_duplicate_ids_and_missing_module_files(tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ def test_lithuanian_plurals_follow_the_three_forms() -> None:
         lt.ngettext("Streak: {count} day in a row", "Streak: {count} days in a row", n)
         for n in (1, 3, 10, 21)
     ]
-    assert [f.split()[-3] for f in forms] == ["diena", "dienos", "dienų", "diena"]
+    assert [f.split()[-3] for f in forms] == ["dieną", "dienas", "dienų", "dieną"]
 
 
 def test_unknown_language_falls_back_to_lithuanian() -> None:
@@ -85,3 +85,14 @@ def test_unknown_language_falls_back_to_lithuanian() -> None:
     assert translations.get("de").language == "lt"
     assert translations.get("en").gettext("⬅️ Back") == "⬅️ Back"
     assert translations.get("lt").gettext("⬅️ Back") == "⬅️ Atgal"
+
+
+def test_no_translation_hides_inside_an_f_string() -> None:
+    hidden = re.compile(r"""f["'][^"']*\{\s*(ctx\.)?_\(\s*["']""")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "bot").rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if hidden.search(line)
+    ]
+    assert not offenders, f"the extractor cannot see these: {offenders}"

@@ -1,0 +1,58 @@
+"""Answering quiz questions of any type, whatever the course puts first."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.channels.console import ConsoleChannel
+from bot.content.models import Question, QuestionType
+from tests.fakes.bot_api import FakeUser
+
+OPEN_ANSWER = "Pirmame puslapyje parodysime darbo laiką ir artimiausius renginius."
+
+
+def answer_payloads(question: Question, *, correct: bool = True) -> list[str]:
+    """The button presses that answer `question`, rightly or wrongly (none for open ones)."""
+    if question.type is QuestionType.OPEN:
+        return []
+    wrong = next(o for o in question.options if not o.correct) if not correct else None
+    if question.type is QuestionType.MULTIPLE:
+        ticked = sorted(question.correct_ids) if wrong is None else [wrong.id]
+        return [f"t:{question.id}:{option}" for option in ticked] + [f"s:{question.id}"]
+    option = question.correct_option if wrong is None else wrong
+    return [f"q:{question.id}:{option.id}"]
+
+
+async def answer_in_console(
+    chat: ConsoleChannel, question: Question, *, correct: bool = True
+) -> str:
+    """Answer through the terminal channel; returns the reply to the final step."""
+    if question.type is QuestionType.OPEN:
+        return await chat.send(OPEN_ANSWER)
+    reply = ""
+    for payload in answer_payloads(question, correct=correct):
+        numbers = [n for n, b in enumerate(chat.buttons, start=1) if b.payload == payload]
+        assert numbers, f"no button {payload!r} among {chat.options}"
+        reply = await chat.send(str(numbers[0]))
+    return reply
+
+
+async def answer_on_telegram(
+    feed: Callable[[dict[str, Any]], Awaitable[None]],
+    user: FakeUser,
+    question: Question,
+    *,
+    correct: bool = True,
+) -> None:
+    """Answer through the Bot API: press the buttons (or type, for open questions)."""
+    if question.type is QuestionType.OPEN:
+        await feed(user.message_update(OPEN_ANSWER))
+        return
+    for payload in answer_payloads(question, correct=correct):
+        message = next(
+            (m for m in reversed(user.messages) if any(d == payload for _, d in user.buttons(m))),
+            None,
+        )
+        assert message is not None, f"no message holds a button {payload!r}"
+        await feed(user.callback_update(message, payload))
