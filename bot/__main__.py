@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--user", default="local", help="who you are in the terminal (default: local)"
     )
+    chat.add_argument(
+        "--admin", action="store_true", help="have the admin role in this terminal session"
+    )
     commands.add_parser("migrate", help="upgrade the database to the newest schema")
     content = commands.add_parser("content", help="work with the course content")
     content_commands = content.add_subparsers(dest="content_command", required=True)
@@ -68,10 +71,10 @@ async def _run(settings: Settings) -> None:
         log.info("stopped")
 
 
-async def _chat(settings: Settings, user: str) -> None:
+async def _chat(settings: Settings, user: str, admin: bool = False) -> None:
     from bot.app import build_app, console_channel
 
-    app = await build_app(settings)
+    app = await build_app(settings, console_admins=[user] if admin else [])
     try:
         await console_channel(app, user).run()
     finally:
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_USAGE
             asyncio.run(_run(settings))
         elif args.command == "chat":
-            asyncio.run(_chat(settings, args.user))
+            asyncio.run(_chat(settings, args.user, args.admin))
         elif args.command == "migrate":
             upgrade(settings.database_url)
             print("The database is up to date.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,7 +14,9 @@ from bot.config import Settings
 from bot.content.loader import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
+from bot.dialogue.deps import Deps
 from bot.dialogue.router import COMMANDS, Dialogue
+from bot.features import build_registry
 from bot.i18n import Translations
 
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again."
@@ -36,7 +39,13 @@ class App:
         await self.engine.dispose()
 
 
-async def build_app(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> App:
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    console_admins: Iterable[str] = (),
+) -> App:
     """Load content (ContentError if invalid), migrate the database and wire the core."""
     content = ContentStore(settings.content_dir)
     translations = Translations(settings.default_language)
@@ -45,16 +54,34 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, migrate: 
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     clock = clock or SystemClock()
-    dialogue = Dialogue(sessions, content, translations, clock, settings.zone)
+    deps = Deps(
+        content=content,
+        clock=clock,
+        sessions=sessions,
+        admin_telegram_ids=settings.admin_telegram_ids,
+        console_admins=frozenset(console_admins),
+    )
+    dialogue = Dialogue(
+        sessions,
+        content,
+        translations,
+        clock,
+        settings.zone,
+        registry=build_registry(),
+        deps=deps,
+    )
     return App(settings, engine, sessions, content, translations, clock, dialogue)
 
 
-def command_texts(translations: Translations) -> dict[str, list[BotCommandText]]:
+def command_texts(
+    translations: Translations, dialogue: Dialogue | None = None
+) -> dict[str, list[BotCommandText]]:
     """The command menu in every language, for the platform's command list."""
+    commands = dialogue.menu_commands() if dialogue is not None else list(COMMANDS)
     return {
         language: [
             BotCommandText(name, translations.get(language).gettext(description))
-            for name, description in COMMANDS
+            for name, description in commands
         ]
         for language in translations.languages
     }
@@ -69,7 +96,7 @@ def telegram_channel(app: App) -> TelegramChannel:
         app.dialogue,
         token=token.get_secret_value(),
         api_base_url=app.settings.telegram_api_base_url,
-        commands=command_texts(app.translations),
+        commands=command_texts(app.translations, app.dialogue),
         default_language=app.settings.default_language,
         error_text=app.translations.get(None).gettext(ERROR_TEXT),
     )

@@ -1,4 +1,7 @@
-"""Gettext catalogues (Babel .po files) for Lithuanian (default) and English."""
+"""Gettext catalogues (Babel .po files) for Lithuanian (default) and English.
+
+Each language directory may hold several catalogues, one per feature (messages.po for the
+core, schedule.po, admin.po, ...): they are merged at start, the core's first."""
 
 from __future__ import annotations
 
@@ -34,13 +37,29 @@ class Translator:
         return self._translations.ngettext(singular, plural, count)
 
 
-def _compile(po_path: Path) -> gettext.GNUTranslations:
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle)
+def _compile(po_paths: list[Path]) -> gettext.GNUTranslations:
+    catalog = None
+    for po_path in po_paths:
+        with po_path.open("rb") as handle:
+            part = read_po(handle)
+        if catalog is None:
+            catalog = part
+            continue
+        for message in part:
+            if message.id and message.id not in catalog:
+                catalog[message.id] = message
+    if catalog is None:
+        raise FileNotFoundError("no .po catalogue to compile")
     buffer = BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+def catalogue_files(directory: Path, language: str) -> list[Path]:
+    """A language's .po files, the core catalogue first."""
+    files = sorted((directory / language / "LC_MESSAGES").glob("*.po"))
+    return sorted(files, key=lambda path: (path.stem != DOMAIN, path.name))
 
 
 class Translations:
@@ -51,7 +70,8 @@ class Translations:
         self._by_language: dict[str, Translator] = {}
         for po_path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             language = po_path.parent.parent.name
-            self._by_language[language] = Translator(language, _compile(po_path))
+            files = catalogue_files(directory, language)
+            self._by_language[language] = Translator(language, _compile(files))
         if default_language not in self._by_language:
             raise FileNotFoundError(f"no catalogue for the default language {default_language!r}")
 

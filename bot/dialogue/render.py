@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import CourseIndex
 from bot.db.models import Participant
+from bot.dialogue.deps import Deps
 from bot.dialogue.events import Button, Inbound
 from bot.i18n import Translations, Translator
 
@@ -48,6 +49,12 @@ class Context:
     zone: ZoneInfo
     index: CourseIndex
     inbound: Inbound
+    deps: Deps
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether the person holds one of `roles` (an admin holds every role)."""
+        return "admin" in self.roles or any(role in self.roles for role in roles)
 
     @property
     def tr(self) -> Translator:

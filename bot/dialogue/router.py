@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.content.loader import ContentStore
 from bot.db.models import Enrollment
 from bot.dialogue import learning, onboarding, quiz
+from bot.dialogue.deps import Deps
 from bot.dialogue.events import (
     Button,
     EditSource,
@@ -23,20 +24,27 @@ from bot.dialogue.events import (
     Outbound,
     Turn,
 )
+from bot.dialogue.registry import Registry, allowed
 from bot.dialogue.render import Context, fill, rows
 from bot.domain.profile import Command, parse_command
 from bot.i18n import N_, Translations
-from bot.services import lessons, participants
+from bot.services import lessons, participants, roles
 
 log = logging.getLogger("bot.dialogue")
 
-COMMANDS: tuple[tuple[str, str], ...] = (
+# The core's commands; features add theirs through the Registry (bot/features.py).
+# /help lists the head, then the features' commands, then the tail.
+COMMANDS_HEAD: tuple[tuple[str, str], ...] = (
     ("next", N_("get the next lesson now")),
     ("progress", N_("see your progress")),
     ("language", N_("change the language")),
+)
+COMMANDS_TAIL: tuple[tuple[str, str], ...] = (
+    ("cancel", N_("stop what you are doing now")),
     ("help", N_("what I can do")),
     ("start", N_("start or continue")),
 )
+COMMANDS = COMMANDS_HEAD + COMMANDS_TAIL
 
 
 @dataclass
@@ -58,17 +66,35 @@ class Dialogue:
         translations: Translations,
         clock: Clock,
         zone: ZoneInfo,
+        *,
+        registry: Registry | None = None,
+        deps: Deps | None = None,
     ) -> None:
         self._sessions = sessions
         self._content = content
         self._translations = translations
         self._clock = clock
         self._zone = zone
+        if registry is None:
+            from bot.features import build_registry
+
+            registry = build_registry()
+        self.registry = registry
+        self.deps = deps or Deps(content=content, clock=clock, sessions=sessions)
+
+    def menu_commands(self) -> list[tuple[str, str]]:
+        """(name, description) of the commands every participant may use, for the platform menu."""
+        extra = [
+            (spec.name, spec.description)
+            for spec in self.registry.commands.values()
+            if spec.menu and not spec.roles
+        ]
+        return [*COMMANDS_HEAD, *extra, *COMMANDS_TAIL]
 
     async def handle(self, inbound: Inbound) -> Turn:
         """Handle one event in one transaction; a failure rolls back and still gets a reply."""
         started = time.perf_counter()
-        trace = _Trace(event=_event_name(inbound))
+        trace = _Trace(event=_event_name(inbound, self.registry))
         try:
             async with self._sessions() as session, session.begin():
                 now = self._clock.now()
@@ -115,7 +141,15 @@ class Dialogue:
         trace.participant_id, trace.language = person.id, person.language
         person.last_seen_at = now
         ctx = Context(
-            session, person, self._translations, now, self._zone, self._content.index, inbound
+            session,
+            person,
+            self._translations,
+            now,
+            self._zone,
+            self._content.index,
+            inbound,
+            self.deps,
+            await roles.roles_of(session, self.deps, person, inbound.channel, inbound.user_id),
         )
 
         if person.onboarded_at is None:
@@ -190,7 +224,12 @@ class Dialogue:
             return [self._help(ctx)]
         if command.name == "language":
             return onboarding.ask(ctx, "language")
-        if command.name in ("mydata", "deleteme"):
+        if command.name == "cancel":
+            return await self._cancel(ctx)
+        spec = self.registry.commands.get(command.name)
+        if spec is not None and allowed(spec.roles, ctx.roles):
+            return await spec.handler(ctx, command)
+        if spec is None and command.name in ("mydata", "deleteme"):
             return [
                 Message(
                     ctx._(
@@ -202,11 +241,22 @@ class Dialogue:
         unknown = fill(ctx._("I don't know the command /{command}."), command=command.name)
         return [Message(unknown), self._help(ctx)]
 
+    async def _cancel(self, ctx: Context) -> list[Outbound]:
+        state = await participants.get_state(ctx.session, ctx.participant.id)
+        if state is None or state.flow not in self.registry.flows:
+            return [Message(ctx._("There is nothing to cancel."), learning.menu_buttons(ctx))]
+        await participants.clear_state(ctx.session, ctx.participant.id)
+        return [Message(ctx._("Cancelled. Nothing was changed."), learning.menu_buttons(ctx))]
+
     async def _event(self, ctx: Context) -> list[Outbound]:
         inbound = ctx.inbound
         enrollment = await self._enrollment(ctx)
         if inbound.kind is InboundKind.BUTTON:
             return await self._button(ctx, enrollment, inbound.payload)
+        state = await participants.get_state(ctx.session, ctx.participant.id)
+        flow = self.registry.flows.get(state.flow) if state is not None else None
+        if flow is not None and state is not None:
+            return await flow.handler(ctx, state)
         if inbound.kind is InboundKind.TEXT:
             replies = await learning.on_text(ctx, enrollment, inbound.text)
             if replies is not None:
@@ -239,22 +289,28 @@ class Dialogue:
             ctx.participant.language = payload[5:]
             changed = ctx._("Done: I will speak English with you.")
             return [EditSource(), Message(changed, learning.menu_buttons(ctx))]
+        spec = self.registry.find_button(payload)
+        if spec is not None and allowed(spec.roles, ctx.roles):
+            return await spec.handler(ctx, payload)
         return [Notice(ctx._("This button is no longer active.")), EditSource()]
 
     def _help(self, ctx: Context, *, menu: bool = True) -> Message:
         lines = [ctx._("ℹ️ <b>What I can do</b>")]
-        lines += [f"/{name} — {ctx._(description)}" for name, description in COMMANDS]
+        extra = [(spec.name, spec.description) for spec in self.registry.menu(ctx.roles)]
+        names = [*COMMANDS_HEAD, *extra, *COMMANDS_TAIL]
+        lines += [f"/{name} — {ctx._(description)}" for name, description in names]
         buttons = rows(Button(ctx._("▶️ Next lesson"), "cmd:next")) if menu else ()
         return Message("\n".join(lines), buttons)
 
 
-def _event_name(inbound: Inbound) -> str:
+def _event_name(inbound: Inbound, registry: Registry) -> str:
     if inbound.kind is InboundKind.BUTTON:
         return "button:" + inbound.payload.split(":", 1)[0][:12]
     if inbound.kind is InboundKind.TEXT:
         command = parse_command(inbound.text)
         if command is not None:
             known = {name for name, _ in COMMANDS} | {"mydata", "deleteme"}
+            known |= set(registry.commands)
             return "command:" + (command.name if command.name in known else "unknown")
         return "text"
     return "other"

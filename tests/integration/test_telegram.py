@@ -36,7 +36,7 @@ async def channel(
         dialogue,
         token=api.token,
         api_base_url=api.root_url,
-        commands=command_texts(translations),
+        commands=command_texts(translations, dialogue),
         default_language="lt",
         error_text=ERROR_TEXT,
     )
@@ -73,6 +73,20 @@ async def onboard(channel: TelegramChannel, user: FakeUser) -> None:
     await feed(channel, user.message_update("Zarasų krašto muziejus"))
     await tap(channel, user, "svetainę")
     await tap(channel, user, "17:00")
+
+
+def channel_commands_of_features() -> list[tuple[str, str]]:
+    """Commands features add for every participant, between the core's head and tail."""
+    from bot.dialogue.router import COMMANDS_HEAD, COMMANDS_TAIL
+    from bot.features import build_registry
+
+    dialogue_commands = [
+        (spec.name, spec.description)
+        for spec in build_registry().commands.values()
+        if spec.menu and not spec.roles
+    ]
+    assert all(c not in COMMANDS_HEAD + COMMANDS_TAIL for c in dialogue_commands)
+    return dialogue_commands
 
 
 def refused(api: FakeBotAPI) -> list[str]:
@@ -156,6 +170,8 @@ async def test_commands_are_published_in_both_languages_and_a_refusal_is_not_fat
         "next",
         "progress",
         "language",
+        *[name for name, _ in channel_commands_of_features()],
+        "cancel",
         "help",
         "start",
     ]

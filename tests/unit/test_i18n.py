@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR, Translations
+from bot.i18n import LOCALES_DIR, Translations, catalogue_files
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -43,12 +43,18 @@ def _extract(tmp_path: Path) -> set[str]:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
 
 
+def _lithuanian() -> list:
+    messages = []
+    for path in catalogue_files(LOCALES_DIR, "lt"):
+        with path.open("rb") as handle:
+            messages.extend(read_po(handle))
+    return messages
+
+
 def test_every_message_in_the_code_is_translated_to_lithuanian(tmp_path: Path) -> None:
-    with (LOCALES_DIR / "lt/LC_MESSAGES/messages.po").open("rb") as handle:
-        catalog = read_po(handle)
     translated = {
         (m.id if isinstance(m.id, str) else m.id[0])
-        for m in catalog
+        for m in _lithuanian()
         if m.id
         and m.string
         and all(m.string if isinstance(m.string, tuple) else [m.string])
@@ -59,9 +65,7 @@ def test_every_message_in_the_code_is_translated_to_lithuanian(tmp_path: Path) -
 
 
 def test_translations_use_only_placeholders_of_the_original() -> None:
-    with (LOCALES_DIR / "lt/LC_MESSAGES/messages.po").open("rb") as handle:
-        catalog = read_po(handle)
-    for message in catalog:
+    for message in _lithuanian():
         if not message.id:
             continue
         ids = [message.id] if isinstance(message.id, str) else list(message.id)

@@ -1,0 +1,13 @@
+"""Every feature beyond the core loop plugs its commands, buttons and flows in here."""
+
+from __future__ import annotations
+
+from bot.dialogue.registry import Registry
+
+
+def build_registry() -> Registry:
+    """A registry holding every feature's handlers."""
+    registry = Registry()
+    # Each feature module exposes register(registry); add one line per feature, e.g.
+    # from bot.schedule import commands as schedule_commands; schedule_commands.register(registry)
+    return registry
