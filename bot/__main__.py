@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.content.loader import ContentError, load_course
+from bot.content import cli as content_cli
+from bot.content.loader import ContentError
 from bot.db.migrate import upgrade
 from bot.logs import configure_logging
 
@@ -23,7 +24,12 @@ EXIT_USAGE = 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Culture Coach chatbot")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the Telegram bot (long polling)")
+    run = commands.add_parser("run", help="run the bot (Telegram long polling by default)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve webhooks for Telegram and Messenger (also when WEBHOOK_BASE_URL is set)",
+    )
     chat = commands.add_parser("chat", help="try the course in this terminal, no token needed")
     chat.add_argument(
         "--user", default="local", help="who you are in the terminal (default: local)"
@@ -31,11 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--admin", action="store_true", help="have the admin role in this terminal session"
     )
+    chat.add_argument(
+        "--lesson",
+        metavar="ID",
+        help="preview one lesson: start at it on a throwaway database, without onboarding",
+    )
+    chat.add_argument("--language", choices=("lt", "en"), help="the preview participant's language")
     commands.add_parser("migrate", help="upgrade the database to the newest schema")
     content = commands.add_parser("content", help="work with the course content")
-    content_commands = content.add_subparsers(dest="content_command", required=True)
-    check = content_commands.add_parser("check", help="validate the course YAML")
-    check.add_argument("directory", nargs="?", type=Path, help="content directory")
+    content_cli.add_commands(content)
     return parser
 
 
@@ -49,10 +59,10 @@ def _settings() -> Settings:
         raise SystemExit(EXIT_USAGE) from None
 
 
-def _content_errors(error: ContentError) -> None:
-    print(f"The course content is invalid ({len(error.issues)} problem(s)):", file=sys.stderr)
-    for issue in error.issues:
-        print(f"  content/{issue}", file=sys.stderr)
+def _content_errors(error: ContentError, directory: Path) -> None:
+    print("The course content is invalid; nothing was started:", file=sys.stderr)
+    content_cli.print_issues(error.issues, directory, sys.stderr)
+    print(f"Check it with `python -m bot content check {directory}`.", file=sys.stderr)
 
 
 async def _run(settings: Settings) -> None:
@@ -60,12 +70,48 @@ async def _run(settings: Settings) -> None:
 
     app = await build_app(settings)
     channel = telegram_channel(app)
+    if app.outbox is not None:  # scheduled lessons and broadcasts leave through the outbox
+        from bot.channels.telegram_sender import TelegramSender
+
+        app.outbox.register(TelegramSender(channel.application.bot))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
+        app.jobs.start()
         await channel.run_polling(stop)
+    finally:
+        await app.aclose()
+        log.info("stopped")
+
+
+def _run_webhook(settings: Settings) -> int:
+    if settings.telegram_bot_token is not None and not settings.webhook_base_url:
+        print(
+            "WEBHOOK_BASE_URL is not set: Telegram needs the public https:// address of this "
+            "server (for example https://coach.example.org).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if settings.telegram_bot_token is None and not settings.messenger_enabled:
+        print(
+            "Webhook mode needs TELEGRAM_BOT_TOKEN (with WEBHOOK_BASE_URL) or the three "
+            "MESSENGER_* secrets (app secret, verify token, page access token).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    asyncio.run(_serve(settings))
+    return 0
+
+
+async def _serve(settings: Settings) -> None:
+    from bot.app import build_app
+    from bot.web.run import serve
+
+    app = await build_app(settings)
+    try:
+        await serve(app)
     finally:
         await app.aclose()
         log.info("stopped")
@@ -85,11 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `culture-coach` script."""
     args = _parser().parse_args(argv)
     settings = _settings()
-    secrets = (
-        [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []
-    )
+    secrets = settings.secrets()
     configure_logging(settings.log_level if args.command != "chat" else "WARNING", secrets)
     try:
+        if args.command == "run" and (args.webhook or settings.webhook_base_url):
+            return _run_webhook(settings)
         if args.command == "run":
             if settings.telegram_bot_token is None:
                 print(
@@ -99,18 +145,24 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return EXIT_USAGE
             asyncio.run(_run(settings))
+        elif args.command == "chat" and args.lesson:
+            from bot.preview import preview
+
+            return asyncio.run(
+                preview(
+                    settings, args.lesson, user=args.user, admin=args.admin, language=args.language
+                )
+            )
         elif args.command == "chat":
             asyncio.run(_chat(settings, args.user, args.admin))
         elif args.command == "migrate":
             upgrade(settings.database_url)
             print("The database is up to date.")
         elif args.command == "content":
-            course = load_course(args.directory or settings.content_dir)
-            lessons = sum(len(module.lessons) for module in course.modules)
-            print(f"Content OK: {len(course.modules)} module(s), {lessons} lesson(s).")
+            return content_cli.run(args, settings.content_dir)
     except ContentError as error:
-        _content_errors(error)
-        return EXIT_USAGE if args.command != "content" else 1
+        _content_errors(error, settings.content_dir)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 0
     return 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.broadcasts.monitor import PROGRESS_SECONDS, BroadcastMonitor
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import BotCommandText, TelegramChannel
 from bot.clock import Clock, SystemClock
@@ -14,10 +16,19 @@ from bot.config import Settings
 from bot.content.loader import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
+from bot.delivery.limiter import RateLimiter
+from bot.delivery.sender import OutboxSender
 from bot.dialogue.deps import Deps
+from bot.dialogue.flood import FloodGuard
 from bot.dialogue.router import COMMANDS, Dialogue
 from bot.features import build_registry
 from bot.i18n import Translations
+from bot.ideas.coach import build_coach
+from bot.ideas.prompts import prompt_due_steps
+from bot.ideas.webaudit import FetchPolicy
+from bot.jobs import Jobs
+from bot.schedule.dispatch import ScheduleConfig
+from bot.schedule.tick import ScheduleTick
 
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again."
 
@@ -33,9 +44,14 @@ class App:
     translations: Translations
     clock: Clock
     dialogue: Dialogue
+    # Periodic jobs (bot/jobs.py: add_periodic), started by `python -m bot run` (issue 4).
+    jobs: Jobs = field(default_factory=Jobs)
+    # The outbox sender: channel adapters register here to deliver scheduled and bulk messages.
+    outbox: OutboxSender | None = None
 
     async def aclose(self) -> None:
-        """Release the database connections."""
+        """Stop the jobs and release the database connections."""
+        await self.jobs.stop()
         await self.engine.dispose()
 
 
@@ -60,6 +76,15 @@ async def build_app(
         sessions=sessions,
         admin_telegram_ids=settings.admin_telegram_ids,
         console_admins=frozenset(console_admins),
+        bot_username=settings.bot_username or "",
+        link_code_ttl=timedelta(minutes=settings.link_code_minutes),
+        ideas=build_coach(
+            content,
+            FetchPolicy(
+                allow_private=settings.audit_allow_private,
+                timeout=settings.audit_timeout_seconds,
+            ),
+        ),
     )
     dialogue = Dialogue(
         sessions,
@@ -69,8 +94,58 @@ async def build_app(
         settings.zone,
         registry=build_registry(),
         deps=deps,
+        flood=FloodGuard(
+            settings.flood_limit,
+            timedelta(seconds=settings.flood_window_seconds),
+            timedelta(seconds=settings.flood_pause_seconds),
+        ),
     )
-    return App(settings, engine, sessions, content, translations, clock, dialogue)
+    app = App(settings, engine, sessions, content, translations, clock, dialogue)
+    _add_schedule_jobs(app, deps)
+    _add_idea_jobs(app)
+    return app
+
+
+def _add_idea_jobs(app: App) -> None:
+    """The idea coach's step prompts at each participant's preferred time (issue 6)."""
+
+    async def prompt_steps() -> int:
+        return await prompt_due_steps(
+            app.sessions, app.clock.now(), app.translations, app.settings.zone
+        )
+
+    app.jobs.add_periodic("idea_steps", prompt_steps, app.settings.idea_prompt_tick_seconds)
+
+
+def _add_schedule_jobs(app: App, deps: Deps) -> None:
+    """The schedule tick and the outbox sender (issue 4); channels register their senders."""
+    settings = app.settings
+    config = ScheduleConfig(
+        zone=settings.zone,
+        reminder_delay=timedelta(hours=settings.reminder_delay_hours),
+        reminder_max=settings.reminder_max,
+    )
+    tick = ScheduleTick(app.sessions, app.content, app.translations, app.clock, config, deps)
+    app.jobs.add_periodic("schedule", tick, settings.schedule_tick_seconds)
+    limiter = RateLimiter(
+        app.clock,
+        per_second=settings.outbox_rate_per_second,
+        per_chat_seconds=settings.outbox_chat_interval_seconds,
+        # Evenly spaced, not in bursts of a second's worth: a burst drifts over Telegram's
+        # window with the smallest network delay and draws 429s (bench/broadcast.py).
+        min_gap=1 / settings.outbox_rate_per_second,
+    )
+    app.outbox = OutboxSender(app.sessions, app.clock, limiter=limiter)
+    app.jobs.add_periodic("outbox", app.outbox.send_due, settings.outbox_interval_seconds)
+    monitor = BroadcastMonitor(
+        app.sessions,
+        app.clock,
+        app.translations,
+        settings.zone,
+        lambda: app.content.index,
+        app.outbox,
+    )
+    app.jobs.add_periodic("broadcasts", monitor.run, PROGRESS_SECONDS)
 
 
 def command_texts(
@@ -87,8 +162,8 @@ def command_texts(
     }
 
 
-def telegram_channel(app: App) -> TelegramChannel:
-    """The Telegram adapter for this app (the token must be set)."""
+def telegram_channel(app: App, *, webhook: bool = False) -> TelegramChannel:
+    """The Telegram adapter for this app (the token must be set); `webhook`: no Updater."""
     token = app.settings.telegram_bot_token
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -99,7 +174,18 @@ def telegram_channel(app: App) -> TelegramChannel:
         commands=command_texts(app.translations, app.dialogue),
         default_language=app.settings.default_language,
         error_text=app.translations.get(None).gettext(ERROR_TEXT),
+        on_username=None if app.dialogue.deps.bot_username else _set_bot_username(app),
+        webhook=webhook,
     )
+
+
+def _set_bot_username(app: App) -> Callable[[str], None]:
+    """Fill the invite links' bot username from Telegram's getMe (BOT_USERNAME unset)."""
+
+    def remember(username: str) -> None:
+        app.dialogue.deps.bot_username = username
+
+    return remember
 
 
 def console_channel(app: App, user_id: str) -> ConsoleChannel:

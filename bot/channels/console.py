@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from bot.channels.base import (
     Button,
+    Document,
     EditSource,
     Handler,
     Image,
@@ -18,6 +19,7 @@ from bot.channels.base import (
     Message,
     Notice,
     Outbound,
+    Photo,
 )
 
 CHANNEL = "console"
@@ -46,6 +48,11 @@ class ConsoleChannel:
         return [button.label for button in self._buttons]
 
     @property
+    def user_id(self) -> str:
+        """Who this terminal speaks for."""
+        return self._user_id
+
+    @property
     def buttons(self) -> list[Button]:
         """The buttons a number would press now, in order."""
         return list(self._buttons)
@@ -71,6 +78,11 @@ class ConsoleChannel:
                     blocks.append(f"  · {reply.text}")
             elif isinstance(reply, Image):
                 blocks.append(f"[picture: {reply.url}]")
+            elif isinstance(reply, Photo | Document):
+                kind = "picture" if isinstance(reply, Photo) else "file"
+                caption = f"\n{html_to_text(reply.caption)}" if reply.caption else ""
+                size = f"{len(reply.data):,} bytes"
+                blocks.append(f"[{kind}: {reply.filename}, {size}]{caption}")
             elif isinstance(reply, EditSource):
                 if reply.text is not None:
                     new = html_to_text(reply.text)

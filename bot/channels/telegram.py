@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Update,
 )
@@ -27,14 +29,17 @@ from telegram.ext import (
 
 from bot.channels.base import (
     Button,
+    Document,
     EditSource,
     Handler,
     Image,
     Inbound,
     InboundKind,
+    Media,
     Message,
     Notice,
     Outbound,
+    Photo,
 )
 
 CHANNEL = "telegram"
@@ -111,6 +116,16 @@ def to_inbound(update: Update) -> Inbound | None:
         return None
     if message.text is not None:
         return Inbound(kind=InboundKind.TEXT, text=message.text, **common)
+    if message.photo:
+        photo = f"photo:{message.photo[-1].file_id}"
+        return Inbound(
+            kind=InboundKind.OTHER, attachment=photo, text=message.caption or "", **common
+        )
+    if message.document is not None:
+        document = f"document:{message.document.file_id}"
+        return Inbound(
+            kind=InboundKind.OTHER, attachment=document, text=message.caption or "", **common
+        )
     return Inbound(kind=InboundKind.OTHER, **common)
 
 
@@ -120,6 +135,43 @@ def _markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | N
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in buttons]
     )
+
+
+async def send_reply(bot: Bot, chat_id: int | str, reply: Outbound) -> None:
+    """Send one new message (text, picture or file) to a chat; edits and notices need the
+    pressed button's update, so they are not sent here. Shared with the outbox sender."""
+    if isinstance(reply, Image):
+        await bot.send_photo(
+            chat_id=chat_id,
+            photo=reply.url,
+            caption=reply.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+    elif isinstance(reply, Photo):
+        await bot.send_photo(
+            chat_id,
+            InputFile(reply.data, filename=reply.filename),
+            caption=reply.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+    elif isinstance(reply, Document):
+        await bot.send_document(
+            chat_id,
+            InputFile(reply.data, filename=reply.filename),
+            caption=reply.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+    elif isinstance(reply, Media) and reply.channel == CHANNEL:
+        send = bot.send_photo if reply.kind == "photo" else bot.send_document
+        await send(chat_id, reply.file_id, caption=reply.caption or None, parse_mode=ParseMode.HTML)
+    elif isinstance(reply, Message):
+        await bot.send_message(
+            chat_id=chat_id,
+            text=reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=_markup(reply.buttons),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
 
 
 class TelegramChannel:
@@ -134,29 +186,40 @@ class TelegramChannel:
         commands: dict[str, list[BotCommandText]],
         default_language: str,
         error_text: str,
+        on_username: Callable[[str], None] | None = None,
+        webhook: bool = False,
     ) -> None:
         self._handler = handler
         self._commands = commands
+        self._on_username = on_username  # told the bot's username once getMe answers
         self._default_language = default_language
         self._error_text = error_text
-        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+        builder = (
             ApplicationBuilder()
             .token(token)
             .base_url(f"{api_base_url}/bot")
             .base_file_url(f"{api_base_url}/file/bot")
             .concurrent_updates(PerUserUpdateProcessor())
-            .build()
         )
+        if webhook:  # updates arrive at the web app (bot/web), not through an Updater
+            builder = builder.updater(None)
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Hand one update to the dialogue and deliver its replies."""
+        await self.handle_update(update)
+
+    async def handle_update(self, update: Update) -> bool:
+        """Handle one update and deliver its replies; False if processing failed (nothing was
+        committed), so a webhook answers with an error and Telegram delivers it again."""
         inbound = to_inbound(update)
         if inbound is None:
-            return
+            return True
         turn = await self._handler.handle(inbound)
         await self.deliver(update, turn.replies)
+        return turn.ok
 
     async def deliver(self, update: Update, replies: list[Outbound]) -> None:
         """Send replies to the chat the update came from, in order."""
@@ -173,21 +236,8 @@ class TelegramChannel:
         for reply in replies:
             if isinstance(reply, EditSource) and query is not None and query.message is not None:
                 await self._edit(update, query.message.message_id, reply)
-            elif isinstance(reply, Image):
-                await bot.send_photo(
-                    chat_id=chat.id,
-                    photo=reply.url,
-                    caption=reply.caption or None,
-                    parse_mode=ParseMode.HTML,
-                )
-            elif isinstance(reply, Message):
-                await bot.send_message(
-                    chat_id=chat.id,
-                    text=reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=_markup(reply.buttons),
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
+            else:
+                await send_reply(bot, chat.id, reply)
 
     async def _edit(self, update: Update, message_id: int, reply: EditSource) -> None:
         chat_id = update.effective_chat.id if update.effective_chat else 0
@@ -239,6 +289,8 @@ class TelegramChannel:
         async with app:
             me = await app.bot.get_me()
             log.info("telegram bot id=%s polling", me.id)
+            if self._on_username is not None and me.username:
+                self._on_username(me.username)
             await self.set_commands()
             await app.start()
             assert app.updater is not None

@@ -6,44 +6,76 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    WithJsonSchema,
+    model_validator,
+)
 
 LANGUAGES: tuple[str, ...] = ("lt", "en")
 """Languages every text must have; Lithuanian is the source language."""
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,23}$")
+ID_MAX = 24
+_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,23}$"
+_ID = re.compile(_ID_PATTERN)
 
 
 def _check_id(value: str) -> str:
     if not _ID.match(value):
         raise ValueError(
-            "an id uses lowercase latin letters, digits, '-' or '_', at most 24 characters"
+            "an id uses lowercase latin letters, digits, '-' or '_', at most 24 characters "
+            "(it travels in button data, which must fit Telegram's 64 bytes)"
         )
     return value
 
 
-Id = Annotated[str, AfterValidator(_check_id)]
+Id = Annotated[
+    str,
+    AfterValidator(_check_id),
+    WithJsonSchema({"type": "string", "pattern": _ID_PATTERN, "description": "A stable id."}),
+]
 
 
 def _check_localized(value: dict[str, str]) -> dict[str, str]:
     missing = [lang for lang in LANGUAGES if lang not in value]
     extra = [lang for lang in value if lang not in LANGUAGES]
+    problems = []
     if missing:
-        raise ValueError(f"missing translation: {', '.join(missing)}")
+        problems.append(f"missing translation: {', '.join(missing)}")
     if extra:
-        raise ValueError(f"unknown language: {', '.join(extra)}")
+        problems.append(
+            f"unknown language: {', '.join(extra)} (the languages are {', '.join(LANGUAGES)})"
+        )
     empty = [lang for lang, text in value.items() if not text.strip()]
     if empty:
-        raise ValueError(f"empty text: {', '.join(empty)}")
+        problems.append(f"empty text: {', '.join(empty)}")
+    if problems:
+        raise ValueError("; ".join(problems))
     return {lang: text.strip() for lang, text in value.items()}
 
 
-Localized = Annotated[dict[str, str], AfterValidator(_check_localized)]
+_LOCALIZED_SCHEMA = {
+    "type": "object",
+    "description": "The same text in every language: lt (the source) and en.",
+    "properties": {
+        lang: {"type": "string", "minLength": 1, "pattern": r"\S"} for lang in LANGUAGES
+    },
+    "required": list(LANGUAGES),
+    "additionalProperties": False,
+}
+
+Localized = Annotated[
+    dict[str, str], AfterValidator(_check_localized), WithJsonSchema(_LOCALIZED_SCHEMA)
+]
 """A text in every language of LANGUAGES, e.g. {lt: "Sveiki", en: "Hello"}."""
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class QuestionType(StrEnum):
@@ -60,6 +92,7 @@ class Option(_Strict):
 
     id: Id
     text: Localized
+    """Up to 20 characters it is a button; if any option is longer, buttons show letters."""
     correct: bool = False
     feedback: Localized
 
@@ -82,19 +115,21 @@ class Question(_Strict):
         if len(self.options) < 2:
             raise ValueError(f"question {self.id!r} needs at least two options")
         ids = [option.id for option in self.options]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"question {self.id!r} has duplicate option ids")
+        twice = sorted({option_id for option_id in ids if ids.count(option_id) > 1})
+        if twice:
+            raise ValueError(f"question {self.id!r} uses the option id {twice[0]!r} twice")
         correct = sum(option.correct for option in self.options)
-        if self.type is QuestionType.MULTIPLE:
-            if correct < 1:
-                raise ValueError(f"question {self.id!r} has no correct option")
-        elif correct == 0:
-            raise ValueError(f"question {self.id!r} has no correct option")
-        elif correct > 1:
+        if correct == 0:
+            raise ValueError(
+                f"question {self.id!r} has no correct answer: mark one option with correct: true"
+            )
+        if self.type is QuestionType.SINGLE and correct > 1:
             raise ValueError(
                 f"single-choice question {self.id!r} has {correct} correct options; use "
                 "type: multiple, or keep one"
             )
+        if self.type is QuestionType.TRUE_FALSE and correct > 1:
+            raise ValueError(f"true/false question {self.id!r} has {correct} correct options")
         if self.type is QuestionType.TRUE_FALSE and len(self.options) != 2:
             raise ValueError(f"true/false question {self.id!r} needs exactly two options")
         return self
@@ -132,13 +167,19 @@ class Lesson(_Strict):
     """A bite-sized lesson: a short text (Telegram HTML), a practical task and a quiz."""
 
     id: Id
+    """Stable: progress is stored against it. Never rename the id of a published lesson."""
     title: Localized
     text: Localized
+    """Telegram HTML (b, i, u, s, a href, code, pre, blockquote, ...), at most 1,200 characters."""
     task: Localized
+    """A practical task to try at the participant's own institution (plain text)."""
     link: Link | None = None
+    """An optional "read more" link; its label becomes a button on Messenger (≤ 20 characters)."""
     image: HttpUrl | None = None
+    """An optional picture, sent before the lesson."""
     quiz: list[Question] = Field(min_length=1, max_length=4)
     sources: list[Source] = Field(min_length=1)
+    """Where the lesson's facts come from: title and URL."""
 
 
 class Module(_Strict):

@@ -10,12 +10,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     MetaData,
     String,
     Text,
     Time,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -73,6 +75,14 @@ class Cohort(Base):
     start_date: Mapped[date]
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Vilnius")
     created_at: Mapped[datetime]
+    # The lesson schedule (issue 4): ISO weekdays ("12345" = Monday to Friday), lessons per
+    # lesson day, and the send window in the cohort's time zone.
+    lesson_days: Mapped[str] = mapped_column(String(7), default="12345", server_default="12345")
+    lessons_per_day: Mapped[int] = mapped_column(default=1, server_default="1")
+    window_start: Mapped[time] = mapped_column(
+        default=time(8, 0), server_default=text("'08:00:00'")
+    )
+    window_end: Mapped[time] = mapped_column(default=time(20, 0), server_default=text("'20:00:00'"))
 
 
 class Participant(Base):
@@ -113,6 +123,11 @@ class ChannelIdentity(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    # The person's last message on this channel (Messenger's 24-hour window counts from it).
+    last_inbound_at: Mapped[datetime | None]
+    # When a message to this identity was refused as blocked (Telegram 403); the outbox skips
+    # it until the person writes again (issue 4).
+    blocked_at: Mapped[datetime | None]
 
     participant: Mapped[Participant] = relationship(back_populates="identities")
 
@@ -128,6 +143,13 @@ class Enrollment(Base):
     course_id: Mapped[str] = mapped_column(String(24))
     started_at: Mapped[datetime]
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The schedule (issue 4): a pause (by the person, or after unanswered reminders) and the
+    # reminders sent about the open quiz since the person last answered.
+    paused_at: Mapped[datetime | None]
+    paused_until: Mapped[date | None]
+    pause_reason: Mapped[str | None] = mapped_column(String(16))
+    reminder_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_reminded_at: Mapped[datetime | None]
 
 
 class LessonDelivery(Base):
@@ -199,3 +221,243 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16))
     update_key: Mapped[str] = mapped_column(String(64))
     processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- Trainer and coordinator tools (issue 5): role grants and the audit log ---------------
+
+
+class RoleGrant(Base):
+    """A role given to a participant by an admin (admins themselves come from the settings)."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("participant_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    granted_at: Mapped[datetime]
+
+
+class AuditLogEntry(Base):
+    """One privileged action: who did what to which target, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- Messenger and account links (issue 7) ----------------------------------------------------
+
+
+class LinkCode(Base):
+    """A one-time code that joins a second channel identity to the participant who asked for it."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+# --- Improvement-idea coach (issue 6): self-audits, web audits, ideas and their steps ------
+
+
+class SelfAuditAnswer(Base):
+    """A participant's yes / no / not sure answer to one self-audit checklist question."""
+
+    __tablename__ = "self_audit_answers"
+    __table_args__ = (UniqueConstraint("participant_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    checklist_id: Mapped[str] = mapped_column(String(24))
+    question_id: Mapped[str] = mapped_column(String(24))
+    answer: Mapped[str] = mapped_column(String(8))
+    answered_at: Mapped[datetime]
+
+
+class WebAudit(Base):
+    """One automatic check of a public web page: its findings by code, kept to compare later."""
+
+    __tablename__ = "web_audits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    site: Mapped[str] = mapped_column(String(255), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    findings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class Idea(Base):
+    """A participant's improvement idea, carried out step by step."""
+
+    __tablename__ = "ideas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    why: Mapped[str | None] = mapped_column(Text)
+    template_id: Mapped[str | None] = mapped_column(String(24))
+    lesson_id: Mapped[str | None] = mapped_column(String(24))
+    borrowed_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ideas.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    target_date: Mapped[date | None]
+    shared_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_prompt_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+    steps: Mapped[list[IdeaStep]] = relationship(
+        order_by="IdeaStep.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
+
+
+class IdeaStep(Base):
+    """One step of an idea; done with optional evidence (a link, or a photo's file id)."""
+
+    __tablename__ = "idea_steps"
+    __table_args__ = (UniqueConstraint("idea_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    done_at: Mapped[datetime | None]
+    evidence: Mapped[str | None] = mapped_column(Text)
+    postponed: Mapped[int] = mapped_column(default=0)
+
+
+class IdeaNote(Base):
+    """A message about an idea: a participant stuck on a step, a trainer's reply or comment."""
+
+    __tablename__ = "idea_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(12))
+    step_position: Mapped[int | None]
+    text: Mapped[str] = mapped_column(Text)
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("idea_notes.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+
+
+# --- Schedule, spaced review and the outbox (issue 4) ----------------------------------------
+
+
+class ReviewCard(Base):
+    """An answered question in the spaced-review queue: its FSRS card and when it is due."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (UniqueConstraint("enrollment_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(String(24))
+    card: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    reviews: Mapped[int] = mapped_column(default=0)
+    last_review_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message the bot owes someone: kept until delivered, refused or given up on.
+
+    state: pending -> sending -> sent | blocked | failed; held = waiting for the channel
+    (e.g. Messenger's 24-hour rule) until not_before. parts_sent counts the replies already
+    delivered, so a retry or a restart never sends a part twice (bar the one in flight)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "purpose", "dedupe_key"),
+        Index("ix_outbox_state_not_before", "state", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(160))
+    broadcast_id: Mapped[int | None] = mapped_column(index=True)
+    payload: Mapped[list[Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    not_before: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    parts_sent: Mapped[int] = mapped_column(default=0)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+# --- Broadcasts (issue 5): a trainer's message to many, sent through the outbox ---------------
+
+
+class Broadcast(Base):
+    """A trainer's message to an audience; each recipient's copy is an outbox row carrying
+    this broadcast's id. state: scheduled -> sending -> done, or scheduled -> cancelled."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    # A photo or document re-sent by its platform file id: "<kind>:<file id>" (empty: none).
+    attachment: Mapped[str] = mapped_column(String(300), default="")
+    # "all", "cohort:<id>", "municipality:<code>", "role:<code>" or "behind".
+    audience: Mapped[str] = mapped_column(String(64))
+    scheduled_at: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    recipients: Mapped[int] = mapped_column(default=0)
+    # Where the author's live progress message is (channel, chat, message id).
+    progress_channel: Mapped[str | None] = mapped_column(String(16))
+    progress_chat_id: Mapped[str | None] = mapped_column(String(64))
+    progress_message_id: Mapped[str | None] = mapped_column(String(32))
+    # The final report: counts per outcome and the reasons of failures.
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

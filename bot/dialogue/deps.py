@@ -6,11 +6,16 @@ what they exercise."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.loader import ContentStore
+
+if TYPE_CHECKING:
+    from bot.ideas.coach import IdeaCoach
 
 
 @dataclass
@@ -24,3 +29,11 @@ class Deps:
     admin_telegram_ids: frozenset[int] = frozenset()
     # Terminal users with the admin role (`python -m bot chat --admin`).
     console_admins: frozenset[str] = field(default_factory=frozenset)
+    # The Telegram bot's username, for invite links t.me/<username>?start=CODE: BOT_USERNAME,
+    # else filled from getMe when the bot starts on Telegram; empty: links show /start CODE.
+    bot_username: str = ""
+    # How long a /link code works (LINK_CODE_MINUTES).
+    link_code_ttl: timedelta = timedelta(minutes=30)
+    # The improvement-idea coach (issue 6): its catalogue, page fetcher and background checks;
+    # built on first use with the safe default policy when not given.
+    ideas: IdeaCoach | None = None

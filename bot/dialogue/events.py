@@ -26,6 +26,9 @@ class Inbound:
     payload: str = ""
     update_id: str | None = None
     language_code: str | None = None
+    # A picture sent instead of text, as "<kind>:<platform file id>" (e.g. "photo:AgAD..."),
+    # kept as evidence of an idea's step (issue 6); empty for anything else.
+    attachment: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,35 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A picture made by the bot (a chart): its bytes (PNG or JPEG) and a short caption (HTML)."""
+
+    data: bytes
+    filename: str = "image.png"
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file made by the bot (an export): its bytes, its file name and a short caption (HTML)."""
+
+    data: bytes
+    filename: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Media:
+    """A photo or document the platform already holds, re-sent by its file id (a trainer's
+    broadcast attachment); `channel` is the platform the id belongs to."""
+
+    kind: str  # "photo" or "document"
+    file_id: str
+    caption: str = ""  # HTML
+    channel: str = "telegram"
+
+
+@dataclass(frozen=True)
 class EditSource:
     """Change the message whose button was pressed: its text (if given) and its buttons
     (none given: the buttons are removed)."""
@@ -68,7 +100,7 @@ class Notice:
     text: str
 
 
-Outbound = Message | Image | EditSource | Notice
+Outbound = Message | Image | Photo | Document | Media | EditSource | Notice
 
 
 @dataclass

@@ -8,6 +8,7 @@ from bot.db.models import Enrollment
 from bot.dialogue import quiz
 from bot.dialogue.events import Button, EditSource, Image, Message, Notice, Outbound
 from bot.dialogue.render import Context, escape, fill, rows
+from bot.domain.profile import clean_multiline
 from bot.domain.progress import progress_bar
 from bot.services import lessons, participants, progress
 from bot.services.lessons import AnswerOutcome, OpenQuestion
@@ -137,7 +138,9 @@ async def _reflect(
     problem = quiz.check_free_text(ctx, typed)
     if problem is not None:
         return [Message(problem)]
-    await lessons.save_reflection(ctx.session, enrollment, module_id, typed.strip(), ctx.now)
+    await lessons.save_reflection(
+        ctx.session, enrollment, module_id, clean_multiline(typed), ctx.now
+    )
     await participants.clear_state(ctx.session, ctx.participant.id)
     return [Message(ctx._("Thank you! Your reflection is saved. 🌱"), menu_buttons(ctx))]
 

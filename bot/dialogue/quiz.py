@@ -9,7 +9,7 @@ from bot.content.models import Question, QuestionType
 from bot.db.models import Enrollment
 from bot.dialogue.events import Button, EditSource, Message, Notice, Outbound
 from bot.dialogue.render import Context, escape, fill, rows
-from bot.domain.profile import clean_text
+from bot.domain.profile import clean_multiline, clean_text
 from bot.services import lessons, participants
 from bot.services.lessons import AnswerOutcome, AnswerStatus, OpenQuestion
 
@@ -201,7 +201,7 @@ def feedback(ctx: Context, outcome: AnswerOutcome) -> str:
 
 def check_free_text(ctx: Context, typed: str) -> str | None:
     """Why a free-text answer (open question, reflection) cannot be taken, or None."""
-    if len(clean_text(typed)) < 2:
+    if sum(ch.isalnum() for ch in clean_text(typed)) < 2:
         return ctx._("Please write a few words.")
     if len(typed) > OPEN_ANSWER_MAX:
         template = ctx._("That is too long: please keep it under {limit} characters.")
@@ -216,4 +216,4 @@ async def open_answer(
     problem = check_free_text(ctx, typed)
     if problem is not None:
         return Answered([Message(problem), question_message(ctx, pending)])
-    return await answer(ctx, enrollment, pending.question.id, text=typed.strip())
+    return await answer(ctx, enrollment, pending.question.id, text=clean_multiline(typed))

@@ -47,6 +47,8 @@ class CommandSpec:
     handler: CommandHandler
     roles: frozenset[str] = frozenset()
     menu: bool = True  # listed in /help (and, without roles, in the platform's menu)
+    # Also answered before onboarding is finished (e.g. /link from a brand-new account).
+    before_onboarding: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,16 @@ class Registry:
         *,
         roles: Iterable[str] = (),
         menu: bool = True,
+        before_onboarding: bool = False,
     ) -> Callable[[CommandHandler], CommandHandler]:
         """Register a /command handler (decorator)."""
 
         def register(handler: CommandHandler) -> CommandHandler:
             if name in self.commands:
                 raise ValueError(f"command /{name} is registered twice")
-            self.commands[name] = CommandSpec(name, description, handler, frozenset(roles), menu)
+            self.commands[name] = CommandSpec(
+                name, description, handler, frozenset(roles), menu, before_onboarding
+            )
             return handler
 
         return register

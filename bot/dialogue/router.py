@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.loader import ContentStore
-from bot.db.models import Enrollment
+from bot.db.models import DialogueState, Enrollment
 from bot.dialogue import learning, onboarding, quiz
 from bot.dialogue.deps import Deps
 from bot.dialogue.events import (
@@ -24,11 +24,12 @@ from bot.dialogue.events import (
     Outbound,
     Turn,
 )
+from bot.dialogue.flood import FloodGuard, Verdict
 from bot.dialogue.registry import Registry, allowed
 from bot.dialogue.render import Context, fill, rows
 from bot.domain.profile import Command, parse_command
 from bot.i18n import N_, Translations
-from bot.services import lessons, participants, roles
+from bot.services import identities, lessons, participants, roles
 
 log = logging.getLogger("bot.dialogue")
 
@@ -69,6 +70,7 @@ class Dialogue:
         *,
         registry: Registry | None = None,
         deps: Deps | None = None,
+        flood: FloodGuard | None = None,
     ) -> None:
         self._sessions = sessions
         self._content = content
@@ -81,6 +83,7 @@ class Dialogue:
             registry = build_registry()
         self.registry = registry
         self.deps = deps or Deps(content=content, clock=clock, sessions=sessions)
+        self._flood = flood
 
     def menu_commands(self) -> list[tuple[str, str]]:
         """(name, description) of the commands every participant may use, for the platform menu."""
@@ -95,6 +98,16 @@ class Dialogue:
         """Handle one event in one transaction; a failure rolls back and still gets a reply."""
         started = time.perf_counter()
         trace = _Trace(event=_event_name(inbound, self.registry))
+        flooded = self._flooded(inbound)
+        if flooded is not None:
+            log.info(
+                "update channel=%s update=%s event=%s outcome=flood replies=%d",
+                inbound.channel,
+                inbound.update_id,
+                trace.event,
+                len(flooded.replies),
+            )
+            return flooded
         try:
             async with self._sessions() as session, session.begin():
                 now = self._clock.now()
@@ -115,6 +128,8 @@ class Dialogue:
             tr = self._translations.get(trace.language)
             sorry = tr.gettext("Sorry, something went wrong on my side. Please try again.")
             turn = Turn([Message(sorry)], ok=False)
+        if self._flood is not None:
+            self._flood.remember_language(inbound.channel, inbound.user_id, trace.language)
         log.info(
             "update channel=%s update=%s participant=%s event=%s outcome=%s replies=%d ms=%.1f",
             inbound.channel,
@@ -126,6 +141,26 @@ class Dialogue:
             (time.perf_counter() - started) * 1000,
         )
         return turn
+
+    def _flooded(self, inbound: Inbound) -> Turn | None:
+        """A Turn when flood control stops this update, else None."""
+        if self._flood is None:
+            return None
+        verdict = self._flood.check(inbound.channel, inbound.user_id, self._clock.now())
+        if verdict is Verdict.HANDLE:
+            return None
+        if verdict is Verdict.DROP:
+            return Turn()
+        tr = self._translations.get(self._flood.language(inbound.channel, inbound.user_id))
+        minutes = max(1, round(self._flood.pause.total_seconds() / 60))
+        text = tr.ngettext(
+            "You are writing very fast 🙂 I will take a short break and answer again "
+            "in {count} minute.",
+            "You are writing very fast 🙂 I will take a short break and answer again "
+            "in {count} minutes.",
+            minutes,
+        )
+        return Turn([Message(fill(text, count=minutes))])
 
     async def _route(
         self, session: AsyncSession, inbound: Inbound, trace: _Trace
@@ -140,13 +175,14 @@ class Dialogue:
             )
         trace.participant_id, trace.language = person.id, person.language
         person.last_seen_at = now
+        await identities.note_inbound(session, person.id, inbound.channel, inbound.user_id, now)
         ctx = Context(
             session,
             person,
             self._translations,
             now,
             self._zone,
-            self._content.index,
+            self.deps.content.index,  # read per update: /reload_content swaps it
             inbound,
             self.deps,
             await roles.roles_of(session, self.deps, person, inbound.channel, inbound.user_id),
@@ -162,7 +198,18 @@ class Dialogue:
         return replies
 
     async def _onboarding(self, ctx: Context, command: Command | None) -> list[Outbound]:
+        spec = self.registry.commands.get(command.name) if command is not None else None
+        if (
+            command is not None
+            and spec is not None
+            and spec.before_onboarding
+            and allowed(spec.roles, ctx.roles)
+        ):
+            return await spec.handler(ctx, command)
         state = await participants.get_state(ctx.session, ctx.participant.id)
+        if command is None and state is not None and state.flow in self.registry.flows:
+            # A feature's flow begun before onboarding ended (e.g. /deleteme's confirmation).
+            return await self._feature_event(ctx, state)
         if state is None or state.flow != onboarding.FLOW:
             state = await participants.set_state(
                 ctx.session, ctx.participant.id, onboarding.FLOW, onboarding.STEPS[0], ctx.now
@@ -229,17 +276,17 @@ class Dialogue:
         spec = self.registry.commands.get(command.name)
         if spec is not None and allowed(spec.roles, ctx.roles):
             return await spec.handler(ctx, command)
-        if spec is None and command.name in ("mydata", "deleteme"):
-            return [
-                Message(
-                    ctx._(
-                        "This command is not available yet. Until it is, the course "
-                        "coordinator will show or erase your data on request."
-                    )
-                )
-            ]
         unknown = fill(ctx._("I don't know the command /{command}."), command=command.name)
         return [Message(unknown), self._help(ctx)]
+
+    async def _feature_event(self, ctx: Context, state: DialogueState) -> list[Outbound]:
+        """A button or text while a feature's flow is under way, before onboarding ended."""
+        if ctx.inbound.kind is InboundKind.BUTTON:
+            button = self.registry.find_button(ctx.inbound.payload)
+            if button is not None and allowed(button.roles, ctx.roles):
+                return await button.handler(ctx, ctx.inbound.payload)
+            return [Notice(ctx._("This button is no longer active.")), EditSource()]
+        return await self.registry.flows[state.flow].handler(ctx, state)
 
     async def _cancel(self, ctx: Context) -> list[Outbound]:
         state = await participants.get_state(ctx.session, ctx.participant.id)
@@ -309,7 +356,7 @@ def _event_name(inbound: Inbound, registry: Registry) -> str:
     if inbound.kind is InboundKind.TEXT:
         command = parse_command(inbound.text)
         if command is not None:
-            known = {name for name, _ in COMMANDS} | {"mydata", "deleteme"}
+            known = {name for name, _ in COMMANDS}
             known |= set(registry.commands)
             return "command:" + (command.name if command.name in known else "unknown")
         return "text"

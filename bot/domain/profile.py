@@ -43,13 +43,30 @@ class InvalidAnswer(ValueError):
         self.reason = reason
 
 
-_INVISIBLE = {"Cc", "Cf", "Co", "Cn", "Zl", "Zp"}
+_INVISIBLE = {"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"}
 
 
 def clean_text(raw: str) -> str:
     """Drop control and invisible format characters and fold runs of white space."""
     kept = "".join(ch for ch in raw if unicodedata.category(ch) not in _INVISIBLE or ch == " ")
     return " ".join(kept.split())
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_multiline(raw: str) -> str:
+    """Free text (answers, reflections, ideas) as typed, minus what must never be stored.
+
+    Keeps line breaks and emoji joiners; drops NUL and other control characters, lone
+    surrogates and bidirectional overrides (which can disguise text), then trims."""
+    kept = []
+    for ch in raw:
+        category = unicodedata.category(ch)
+        if ch in "\n\t" or (category not in ("Cc", "Cs", "Co", "Cn") and ch not in _BIDI_CONTROLS):
+            kept.append(ch)
+    lines = "".join(kept).replace("\t", " ").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
 
 
 def validate_name(raw: str) -> str:

@@ -1,11 +1,12 @@
-"""Who may do what: every participant is a participant; admins come from the settings."""
+"""Who may do what: every participant is a participant; admins come from the settings;
+trainers and coordinators (and further admins) are granted in the database (role_grants)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import ChannelIdentity, Participant
+from bot.db.models import ChannelIdentity, Participant, RoleGrant
 from bot.dialogue.deps import Deps
 from bot.dialogue.registry import ADMIN, PARTICIPANT
 
@@ -26,18 +27,33 @@ async def roles_of(
     roles = {PARTICIPANT}
     if is_configured_admin(deps, channel, user_id):
         roles.add(ADMIN)
+    roles.update(await granted_roles(session, participant.id))
     return frozenset(roles)
+
+
+async def granted_roles(session: AsyncSession, participant_id: int) -> set[str]:
+    """The roles granted to a participant in the database."""
+    found = await session.scalars(
+        select(RoleGrant.role).where(RoleGrant.participant_id == participant_id)
+    )
+    return set(found)
 
 
 async def holders(session: AsyncSession, deps: Deps, role: str) -> list[Participant]:
     """Participants who hold `role` (admins hold every role), ordered by id."""
     admin_ids = [str(user_id) for user_id in deps.admin_telegram_ids]
-    if not admin_ids:
-        return []
-    found = await session.scalars(
-        select(Participant)
-        .join(ChannelIdentity)
-        .where(ChannelIdentity.channel == "telegram", ChannelIdentity.external_id.in_(admin_ids))
-        .order_by(Participant.id)
+    configured = (
+        select(ChannelIdentity.participant_id).where(
+            ChannelIdentity.channel == "telegram", ChannelIdentity.external_id.in_(admin_ids)
+        )
+        if admin_ids
+        else None
     )
-    return list(found.unique())
+    granted = select(RoleGrant.participant_id).where(RoleGrant.role.in_(sorted({role, ADMIN})))
+    condition = (
+        or_(Participant.id.in_(granted), Participant.id.in_(configured))
+        if configured is not None
+        else Participant.id.in_(granted)
+    )
+    found = await session.scalars(select(Participant).where(condition).order_by(Participant.id))
+    return list(found)

@@ -50,10 +50,10 @@ def test_invalid_content_at_start_names_file_and_field(tmp_path: Path) -> None:
     )
     result = _run(["run"], tmp_path, TELEGRAM_BOT_TOKEN="1:x", CONTENT_DIR=str(content))
     assert result.returncode == 2
-    assert "content/modules/m1.yaml:2:13: competence:" in result.stderr
+    assert "content/modules/m1.yaml:3:13: competence:" in result.stderr
     assert "Traceback" not in result.stderr
     checked = _run(["content", "check", str(content)], tmp_path)
-    assert checked.returncode == 1 and "m1.yaml:2:13" in checked.stderr
+    assert checked.returncode == 1 and "m1.yaml:3:13" in checked.stderr
 
 
 def test_bad_setting_is_named(tmp_path: Path) -> None:

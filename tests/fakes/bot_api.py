@@ -26,6 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.bot_api_limits import FloodLimits
 from tests.fakes.bot_api_messages import Files, MessageMethods, Params
 from tests.fakes.bot_api_params import (
     ApiError,
@@ -86,6 +87,7 @@ class FakeBotAPI(UpdateMethods, MessageMethods):
         self._poll_generation = 0
         self._failures: dict[str, list[ApiError]] = {}
         self._refusals: dict[str, ApiError] = {}
+        self.limits: FloodLimits | None = None  # opt-in: enforce_limits()
         self._changed = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -199,6 +201,11 @@ class FakeBotAPI(UpdateMethods, MessageMethods):
         self._refusals.pop(self._known(method), None)
         self._failures.pop(self._known(method), None)
 
+    def enforce_limits(self, limits: FloodLimits | None = None) -> FloodLimits:
+        """From now on answer messages beyond Telegram's flood limits with 429 (opt-in)."""
+        self.limits = limits or FloodLimits()
+        return self.limits
+
     def calls_of(self, method: str) -> list[Call]:
         """The recorded calls of one method (any spelling of its name)."""
         return [call for call in self.calls if call.method == method.lower()]
@@ -274,6 +281,8 @@ class FakeBotAPI(UpdateMethods, MessageMethods):
                 raise failures.pop(0)
             if call.method in self._refusals:
                 raise self._refusals[call.method]
+            if self.limits is not None and self.limits.counts(call.method):
+                self.limits.check(call.params.get("chat_id"))
             answer = await handler(call.params, call.files)
         except ApiError as error:
             call.status, call.description = error.status, error.description

@@ -1,0 +1,86 @@
+"""/export (coordinators): the course's data as an XLSX workbook, a zip of CSVs, or xAPI
+statements for a learning record store, sent as a file."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.admin.common import record, stale
+from bot.dialogue.events import Button, Document, EditSource, Message, Outbound
+from bot.dialogue.registry import COORDINATOR, Registry
+from bot.dialogue.render import Context, fill, rows
+from bot.domain.profile import Command
+from bot.i18n import N_
+from bot.services import export_files, exports
+from bot.services.reporting import load_snapshot
+
+BUTTON = "export"
+FORMATS = {
+    "xlsx": N_("📊 Excel workbook (XLSX)"),
+    "csv": N_("📄 CSV files (zip)"),
+    "xapi": N_("🎓 xAPI statements (JSON)"),
+}
+
+
+def _menu(ctx: Context) -> Message:
+    buttons = rows(
+        *(Button(ctx._(label), f"{BUTTON}:{kind}") for kind, label in FORMATS.items()),
+        Button(ctx._("✖️ Cancel"), f"{BUTTON}:x"),
+    )
+    text = ctx._(
+        "What shall I export? The workbook has a sheet per view: participants, lessons, "
+        "quiz answers and ideas; the CSV zip holds the same views as files."
+    )
+    return Message(text, buttons)
+
+
+async def _build(ctx: Context, kind: str) -> Document:
+    snapshot = await load_snapshot(ctx.session, ctx.index, ctx.now, ctx.zone)
+    day = snapshot.today.isoformat()
+    if kind == "xapi":
+        events = exports.xapi_events(snapshot)
+        course = snapshot.index.course
+        data = await asyncio.to_thread(export_files.xapi_json, events, course.id, course.title)
+        caption = ctx.tr.ngettext("{n} xAPI statement", "{n} xAPI statements", len(events))
+        return Document(data, f"culture-coach-xapi-{day}.json", caption.format(n=len(events)))
+    tables = exports.tables(snapshot, ctx.tr)
+    if kind == "xlsx":
+        data = await asyncio.to_thread(export_files.xlsx, tables)
+        filename = f"culture-coach-{day}.xlsx"
+    else:
+        data = await asyncio.to_thread(export_files.csv_zip, tables)
+        filename = f"culture-coach-csv-{day}.zip"
+    caption = fill(
+        ctx._("Participants: {people}, lessons: {lessons}, answers: {answers}, ideas: {ideas}."),
+        people=len(tables[0].rows),
+        lessons=len(tables[1].rows),
+        answers=len(tables[2].rows),
+        ideas=len(tables[3].rows),
+    )
+    return Document(data, filename, caption)
+
+
+def register(registry: Registry) -> None:
+    """Add /export and its format buttons."""
+
+    @registry.command("export", N_("download the course data"), roles={COORDINATOR})
+    async def export(ctx: Context, command: Command) -> list[Outbound]:
+        """Offer the export formats."""
+        return [_menu(ctx)]
+
+    @registry.button(BUTTON, roles={COORDINATOR})
+    async def pressed(ctx: Context, payload: str) -> list[Outbound]:
+        """Build the chosen file and send it."""
+        kind = payload.partition(":")[2]
+        if kind == "x":
+            return [EditSource(ctx._("Cancelled. Nothing was changed."))]
+        if kind not in FORMATS:
+            return stale(ctx)
+        document = await _build(ctx, kind)
+        await record(ctx, f"export.{kind}", None, bytes=len(document.data))
+        label = ctx._(FORMATS[kind])
+        return [
+            EditSource(fill(ctx._("⏳ Sending {format}…"), format=label)),
+            document,
+            EditSource(fill(ctx._("✅ {format}: sent."), format=label)),
+        ]

@@ -1,0 +1,2 @@
+"""Lessons on a schedule: cohort rules, the tick that claims due work, reminders, pauses and
+spaced review."""

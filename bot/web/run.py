@@ -1,0 +1,133 @@
+"""Webhook mode: the web app for Telegram and Messenger, served by uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+
+from bot.app import App, telegram_channel
+from bot.channels.messenger import MessengerChannel, MessengerSender
+from bot.channels.messenger_api import MessengerAPI
+from bot.channels.telegram_sender import TelegramSender
+from bot.web.app import Hook, create_web_app
+from bot.web.messenger import MessengerWebhook
+from bot.web.telegram import PATH as TELEGRAM_PATH
+from bot.web.telegram import TelegramWebhook, derive_secret
+
+log = logging.getLogger("bot.web")
+NOTICE_INTERVAL_SECONDS = 600.0
+
+
+@dataclass
+class WebParts:
+    """The web app and the Messenger pieces the outbox may send through."""
+
+    web: Starlette
+    telegram: TelegramWebhook | None
+    messenger_sender: MessengerSender | None
+
+
+def messenger_api(app: App, client: httpx.AsyncClient) -> MessengerAPI:
+    """The Send API client of this app (the Messenger settings must be complete)."""
+    token = app.settings.messenger_page_access_token
+    if token is None:
+        raise ValueError("MESSENGER_PAGE_ACCESS_TOKEN is not set")
+    return MessengerAPI(
+        client,
+        base_url=app.settings.messenger_api_base_url,
+        page_access_token=token.get_secret_value(),
+    )
+
+
+def build_web(
+    app: App,
+    client: httpx.AsyncClient,
+    *,
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> WebParts:
+    """The web app with the webhooks the settings allow (Telegram needs WEBHOOK_BASE_URL)."""
+    settings = app.settings
+    telegram: TelegramWebhook | None = None
+    if settings.telegram_bot_token is not None and settings.webhook_base_url:
+        token = settings.telegram_bot_token.get_secret_value()
+        secret = settings.webhook_secret
+        telegram = TelegramWebhook(
+            telegram_channel(app, webhook=True),
+            url=settings.webhook_base_url + TELEGRAM_PATH,
+            secret=secret.get_secret_value() if secret else derive_secret(token),
+            max_body_bytes=settings.webhook_max_body_bytes,
+        )
+    messenger: MessengerWebhook | None = None
+    sender: MessengerSender | None = None
+    if settings.messenger_enabled:
+        assert settings.messenger_app_secret and settings.messenger_verify_token
+        api = messenger_api(app, client)
+        messenger = MessengerWebhook(
+            MessengerChannel(app.dialogue, api),
+            app_secret=settings.messenger_app_secret.get_secret_value(),
+            verify_token=settings.messenger_verify_token.get_secret_value(),
+            max_body_bytes=settings.webhook_max_body_bytes,
+        )
+        sender = MessengerSender(
+            api, app.sessions, app.translations, tag=settings.messenger_message_tag
+        )
+    web = create_web_app(
+        sessions=app.sessions,
+        content=app.content,
+        telegram=telegram,
+        messenger=messenger,
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+    )
+    return WebParts(web, telegram, sender)
+
+
+def register_senders(app: App, parts: WebParts) -> None:
+    """Let the outbox deliver through the platforms this app serves; Messenger's notices of
+    waiting lessons run as a periodic job."""
+    if app.outbox is None:
+        return
+    if parts.telegram is not None:
+        app.outbox.register(TelegramSender(parts.telegram.channel.application.bot))
+    sender = parts.messenger_sender
+    if sender is not None:
+        app.outbox.register(sender)
+
+        async def send_notices() -> int:
+            return await sender.send_waiting_notices(app.clock.now())
+
+        app.jobs.add_periodic("messenger_notices", send_notices, NOTICE_INTERVAL_SECONDS)
+
+
+async def serve(app: App) -> None:
+    """Serve the web app on HOST:PORT until SIGINT or SIGTERM (uvicorn handles both)."""
+    settings = app.settings
+
+    async def start_jobs() -> None:
+        app.jobs.start()
+
+    async def stop_jobs() -> None:
+        await app.jobs.stop()
+
+    async with httpx.AsyncClient(timeout=httpx.Timeout(20.0)) as client:
+        parts = build_web(app, client, on_startup=[start_jobs], on_shutdown=[stop_jobs])
+        if parts.telegram is None and parts.messenger_sender is None:
+            log.warning("webhook mode without a platform: set WEBHOOK_BASE_URL or MESSENGER_*")
+        register_senders(app, parts)
+        config = uvicorn.Config(
+            parts.web,
+            host=settings.host,
+            port=settings.port,
+            lifespan="on",
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+        )
+        log.info("web app listening host=%s port=%s", settings.host, settings.port)
+        await uvicorn.Server(config).serve()

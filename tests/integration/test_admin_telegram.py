@@ -1,0 +1,91 @@
+"""The coordinator's chart and export files arrive on Telegram as a photo and a document."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+import pytest
+from openpyxl import load_workbook
+from telegram import Update
+
+from bot.app import command_texts
+from bot.channels.telegram import TelegramChannel
+from bot.clock import FakeClock
+from bot.content.loader import ContentStore
+from bot.dialogue.deps import Deps
+from bot.dialogue.router import Dialogue
+from bot.features import build_registry
+from bot.i18n import Translations
+from tests.conftest import VILNIUS
+from tests.fakes.bot_api import FakeBotAPI, FakeUser
+from tests.integration.admin_data import Sessions
+from tests.integration.test_telegram import onboard
+
+ADMIN = 4242
+
+
+@pytest.fixture
+async def telegram(
+    sessions: Sessions, content: ContentStore, translations: Translations, clock: FakeClock
+) -> AsyncIterator[tuple[FakeBotAPI, TelegramChannel]]:
+    deps = Deps(
+        content=content, clock=clock, sessions=sessions, admin_telegram_ids=frozenset({ADMIN})
+    )
+    dialogue = Dialogue(
+        sessions, content, translations, clock, VILNIUS, registry=build_registry(), deps=deps
+    )
+    async with FakeBotAPI() as api:
+        channel = TelegramChannel(
+            dialogue,
+            token=api.token,
+            api_base_url=api.root_url,
+            commands=command_texts(translations, dialogue),
+            default_language="lt",
+            error_text="Klaida",
+        )
+        async with channel.application:
+            yield api, channel
+
+
+async def feed(channel: TelegramChannel, update: dict) -> None:
+    await channel.application.process_update(Update.de_json(update, channel.application.bot))
+
+
+def tap_data(user: FakeUser, data: str) -> dict:
+    message = next(
+        m for m in reversed(user.messages) if (any(d == data for _, d in user.buttons(m)))
+    )
+    return user.callback_update(message, data)
+
+
+async def test_stats_chart_is_a_photo_and_the_workbook_a_document(
+    telegram: tuple[FakeBotAPI, TelegramChannel],
+) -> None:
+    api, channel = telegram
+    boss = api.user(ADMIN, "Boss")
+    await onboard(channel, boss)
+    await feed(channel, boss.message_update("/stats"))
+    photo = api.calls_of("sendPhoto")[-1]
+    assert photo.status == 200
+    file_id = photo.result["photo"][-1]["file_id"]
+    png = api.file_bytes(file_id)
+    assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
+
+    await feed(channel, boss.message_update("/export"))
+    await feed(channel, tap_data(boss, "export:xlsx"))
+    sent = api.calls_of("sendDocument")[-1]
+    assert sent.status == 200
+    document = sent.result["document"]
+    assert document["file_name"].endswith(".xlsx")
+    data = api.file_bytes(document["file_id"])
+    assert data is not None
+    book = load_workbook(io.BytesIO(data))
+    people = list(book["Dalyviai"].iter_rows(values_only=True))
+    assert people[1][1] == "Jonas Petraitis" and people[1][2] == "Zarasai"
+    assert people[1][3] == "Zarasų krašto muziejus"
+    edits = [c.params.get("text") for c in api.calls_of("editMessageText")]
+    assert edits[-2:] == [
+        "⏳ Siunčiu: 📊 Excel darbaknygė (XLSX)…",
+        "✅ Išsiųsta: 📊 Excel darbaknygė (XLSX).",
+    ]

@@ -1,0 +1,174 @@
+# ruff: noqa: E501  (the expected messages are kept whole, one per line)
+"""The broken-content corpus: every case names its exact problems, lines and columns.
+
+Each directory under tests/fixtures/broken/ holds the files that differ from _base/ (a small
+valid course); the checker must report exactly the issues listed here, nothing more."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.content.loader import check_content
+
+BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken"
+
+# fmt: off
+EXPECTED: dict[str, list[str]] = {
+    'bad_id': [
+        "modules/b1.yaml:6:9: lessons[0].id: an id uses lowercase latin letters, digits, '-' or '_', at most 24 characters (it travels in button data, which must fit Telegram's 64 bytes)",
+    ],
+    'bad_url': [
+        "modules/b1.yaml:17:12: lessons[0].link.url: expected a full web address (https://...), got 'example.org'",
+    ],
+    'bare_less_than': [
+        "modules/b1.yaml:10:13: lessons[0].text.lt: a bare '<' is read as a tag by Telegram: write &lt; instead",
+    ],
+    'broken_yaml': [
+        "modules/b1.yaml:8:9: broken YAML: expected ',' or '}', but got ':' (while parsing a flow mapping at line 7)",
+    ],
+    'duplicate_id_across_files': [
+        "modules/b2.yaml:6:9: lessons[0].id: duplicate lesson id 'b1-l1': the lesson at modules/b1.yaml:6 has it",
+    ],
+    'duplicate_id_in_file': [
+        "modules/b1.yaml:27:13: lessons[0].quiz[1].id: duplicate question id 'b1-q1': the question at modules/b1.yaml:21 has it",
+    ],
+    'duplicate_key': [
+        "modules/b1.yaml:16:5: lessons[0].task: duplicate key 'task' (first at line 15): YAML keeps only the last one",
+    ],
+    'duplicate_option_id': [
+        "modules/b1.yaml:21:9: lessons[0].quiz[0]: question 'b1-q1' uses the option id 'a' twice",
+    ],
+    'empty_file': [
+        'modules/b1.yaml:1:1: the file is empty',
+    ],
+    'empty_text': [
+        'modules/b1.yaml:23:39: lessons[0].quiz[0].explanation: empty text: en',
+    ],
+    'extra_language': [
+        'modules/b1.yaml:15:43: lessons[0].task: unknown language: de (the languages are lt, en)',
+    ],
+    'html_in_plain_text': [
+        "modules/b1.yaml:15:16: lessons[0].task.lt: HTML is not formatted here, the tags would show as typed: only a lesson's text is HTML",
+    ],
+    'lesson_text_too_long': [
+        'modules/b1.yaml:9:11: lessons[0].text.lt: the lesson text is 1,324 characters; keep it to 1,200 (a 2–3 minute read on a phone)',
+    ],
+    'lesson_without_quiz': [
+        'modules/b1.yaml:20:11: lessons[0].quiz: expected at least 1 item(s), found none',
+    ],
+    'link_label_too_long': [
+        'modules/b1.yaml:18:19: lessons[0].link.label.lt: the link label is 34 characters; a button label may have at most 20 (Messenger)',
+    ],
+    'link_without_href': [
+        'modules/b1.yaml:14:9: lessons[0].text.en: <a> needs an address: <a href="https://...">',
+    ],
+    'missing_field': [
+        'modules/b1.yaml:6:5: lessons[0].task: missing required field',
+    ],
+    'missing_module_file': [
+        "course.yaml:3:15: modules[1]: missing file modules/b3.yaml: no module has the id 'b3'",
+    ],
+    'missing_translation': [
+        'modules/b1.yaml:15:11: lessons[0].task: missing translation: en',
+    ],
+    'mistyped_boolean': [
+        "modules/b1.yaml:25:57: lessons[0].quiz[0].options[0].correct: expected true or false, got 'maybe'",
+    ],
+    'mistyped_number': [
+        "modules/b1.yaml:2:13: competence: expected a whole number, got 'one'",
+    ],
+    'module_id_differs': [
+        "modules/b1.yaml:1:5: id: module id 'b7' differs from its file name 'b1'",
+    ],
+    'module_listed_twice': [
+        "course.yaml:3:15: modules[1]: module 'b1' is listed twice",
+    ],
+    'module_not_listed': [
+        "course.yaml:3:1: modules: modules/b2.yaml is not listed in course.yaml: add 'b2' to modules",
+    ],
+    'no_correct_answer': [
+        "modules/b1.yaml:21:9: lessons[0].quiz[0]: question 'b1-q1' has no correct answer: mark one option with correct: true",
+    ],
+    'number_out_of_range': [
+        'modules/b1.yaml:2:13: competence: expected a number less than or equal to 4, got 5',
+    ],
+    'open_question_with_options': [
+        "modules/b1.yaml:27:9: lessons[0].quiz[1]: open question 'b1-q2' takes no options",
+    ],
+    'over_messenger_limit': [
+        "modules/b1.yaml:22:36: lessons[0].quiz[0].prompt.en: the question message would be 2,118 characters, over Messenger's limit of 2,000",
+    ],
+    'over_telegram_limit': [
+        "modules/b1.yaml:23:39: lessons[0].quiz[0].explanation.en: the feedback message would be 4,284 characters, over Telegram's limit of 4,096",
+    ],
+    'several_problems': [
+        'modules/b1.yaml:2:13: competence: expected a number greater than or equal to 1, got 0',
+        'modules/b1.yaml:13:15: lessons[0].text.en: Telegram does not support the tag <p>; use b, strong, i, em, u, ins, s, strike, del, span, tg-spoiler, a, code, pre, blockquote, tg-emoji',
+        "modules/b1.yaml:21:9: lessons[0].quiz[0]: question 'b1-q1' has no correct answer: mark one option with correct: true",
+    ],
+    'single_choice_two_correct': [
+        "modules/b1.yaml:21:9: lessons[0].quiz[0]: single-choice question 'b1-q1' has 2 correct options; use type: multiple, or keep one",
+    ],
+    'span_without_spoiler': [
+        'modules/b1.yaml:14:9: lessons[0].text.en: <span> is only allowed as <span class="tg-spoiler">',
+    ],
+    'tab_indentation': [
+        "modules/b1.yaml:15:1: broken YAML: found character '\\t' that cannot start any token (while scanning for the next token)",
+    ],
+    'text_not_translated': [
+        'modules/b1.yaml:7:12: lessons[0].title: expected a mapping (key: value lines), e.g. {lt: ..., en: ...}, got text',
+    ],
+    'too_many_questions': [
+        'modules/b1.yaml:21:7: lessons[0].quiz: expected at most 4 items, found 5',
+    ],
+    'true_false_three_options': [
+        "modules/b1.yaml:27:9: lessons[0].quiz[1]: true/false question 'b1-q2' needs exactly two options",
+    ],
+    'unbalanced_tags': [
+        'modules/b1.yaml:11:22: lessons[0].text.lt: </i> does not match the open <b>: tags must nest',
+    ],
+    'unclosed_tag': [
+        'modules/b1.yaml:14:9: lessons[0].text.en: <b> is never closed',
+    ],
+    'unknown_entity': [
+        'modules/b1.yaml:13:14: lessons[0].text.en: unknown entity &nbsp;: Telegram shows it as typed; write the character itself (or &amp; for &)',
+    ],
+    'unknown_field': [
+        'modules/b1.yaml:6:5: lessons[0].task: missing required field',
+        "modules/b1.yaml:15:5: lessons[0].taks: unknown field 'taks'; did you mean 'task'?",
+    ],
+    'unknown_tag': [
+        'modules/b1.yaml:13:15: lessons[0].text.en: Telegram does not support the tag <p>; use b, strong, i, em, u, ins, s, strike, del, span, tg-spoiler, a, code, pre, blockquote, tg-emoji',
+    ],
+    'unquoted_yes': [
+        'modules/b1.yaml:32:48: lessons[0].quiz[1].options[0].text.en: expected text, but YAML reads Yes as true/false: write "Yes"',
+    ],
+}
+# fmt: on
+
+
+def _course(tmp_path: Path, case: str) -> Path:
+    shutil.copytree(BROKEN / "_base", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(BROKEN / case, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def test_the_corpus_is_large_and_every_case_has_its_expectation() -> None:
+    cases = {path.name for path in BROKEN.iterdir() if path.is_dir() and path.name != "_base"}
+    assert cases == set(EXPECTED)
+    assert len(cases) >= 25
+
+
+def test_the_base_course_is_clean(tmp_path: Path) -> None:
+    shutil.copytree(BROKEN / "_base", tmp_path, dirs_exist_ok=True)
+    assert check_content(tmp_path).issues == []
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_broken_content_is_reported_exactly(tmp_path: Path, case: str) -> None:
+    report = check_content(_course(tmp_path, case))
+    assert [str(issue) for issue in report.issues] == EXPECTED[case]
+    assert report.course is None
