@@ -29,6 +29,8 @@ from bot.ideas.webaudit import FetchPolicy
 from bot.jobs import Jobs
 from bot.schedule.dispatch import ScheduleConfig
 from bot.schedule.tick import ScheduleTick
+from bot.services import retention
+from bot.services.retention import RetentionReport
 
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again."
 
@@ -103,7 +105,25 @@ async def build_app(
     app = App(settings, engine, sessions, content, translations, clock, dialogue)
     _add_schedule_jobs(app, deps)
     _add_idea_jobs(app)
+    _add_retention_job(app, deps)
     return app
+
+
+def _add_retention_job(app: App, deps: Deps) -> None:
+    """Erase participants of cohorts past their storage period; warn trainers first."""
+
+    async def sweep_expired() -> RetentionReport:
+        settings = app.settings
+        return await retention.sweep(
+            app.sessions,
+            deps,
+            app.translations,
+            app.clock.now(),
+            settings.zone,
+            settings.retention_days,
+        )
+
+    app.jobs.add_periodic("retention", sweep_expired, app.settings.retention_check_hours * 3600)
 
 
 def _add_idea_jobs(app: App) -> None:

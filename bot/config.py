@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     admin_telegram_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     log_level: str = "INFO"
     bot_username: str | None = None
+    retention_days: int = Field(default=365, ge=8)
+    retention_check_hours: float = Field(default=24, gt=0)
     flood_limit: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=10, gt=0)
     flood_pause_seconds: float = Field(default=60, ge=0)

@@ -98,6 +98,29 @@ async def _reflection(chat: ConsoleChannel) -> None:
     await chat.send(press(chat, "Tiesa"))
 
 
+async def _idea_title(chat: ConsoleChannel) -> None:
+    await _menu(chat)
+    await chat.send("/ideas")
+    await chat.send(press(chat, "Nauja idėja"))
+
+
+async def _audit_address(chat: ConsoleChannel) -> None:
+    await _menu(chat)
+    await chat.send("/audit")
+    await chat.send(press(chat, "patikrinti tinklalapį"))
+
+
+async def _lesson_time(chat: ConsoleChannel) -> None:
+    await _menu(chat)
+    await chat.send("/settings")
+    await chat.send(press(chat, "Keisti pamokų laiką"))
+
+
+async def _erase_confirmation(chat: ConsoleChannel) -> None:
+    await _menu(chat)
+    await chat.send("/deleteme")
+
+
 STATES: dict[str, Setup] = {
     "language": _language,
     "privacy": _privacy,
@@ -111,6 +134,10 @@ STATES: dict[str, Setup] = {
     "open question": _open,
     "lesson done": _menu,
     "module reflection": _reflection,
+    "new idea's title": _idea_title,
+    "web address to check": _audit_address,
+    "lesson time": _lesson_time,
+    "erase confirmation": _erase_confirmation,
 }
 
 
