@@ -8,6 +8,7 @@ import unicodedata
 from bot.dialogue.events import Button, EditSource, InboundKind, Message, Notice, Outbound
 from bot.dialogue.render import Context, escape, fill, grid, rows
 from bot.domain.profile import (
+    MUNICIPALITY_LABELS,
     PRESET_TIMES,
     InvalidAnswer,
     Municipality,
@@ -24,15 +25,6 @@ FLOW = "onboarding"
 STEPS = ("language", "privacy", "name", "municipality", "institution", "role", "time")
 BACK = "back"
 
-MUNICIPALITY_LABELS: dict[Municipality, str] = {
-    Municipality.ANYKSCIAI: N_("Anykščiai"),
-    Municipality.IGNALINA: N_("Ignalina"),
-    Municipality.MOLETAI: N_("Molėtai"),
-    Municipality.UTENA: N_("Utena"),
-    Municipality.VISAGINAS: N_("Visaginas"),
-    Municipality.ZARASAI: N_("Zarasai"),
-    Municipality.OTHER: N_("Other"),
-}
 ROLE_LABELS: dict[Role, str] = {
     Role.ORGANISER: N_("I organise cultural activities"),
     Role.PR: N_("I do public relations"),

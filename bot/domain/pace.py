@@ -23,6 +23,11 @@ def _holidays(year: int) -> frozenset[date]:
 WEEKDAYS = "12345"  # ISO weekdays with lessons: Monday to Friday
 
 
+def is_public_holiday(day: date) -> bool:
+    """A Lithuanian public holiday (no lessons)."""
+    return day in _holidays(day.year)
+
+
 def is_lesson_day(day: date, weekdays: str = WEEKDAYS) -> bool:
     """One of `weekdays` (ISO numbers as text, "12345") and not a Lithuanian public holiday."""
     return str(day.isoweekday()) in weekdays and day not in _holidays(day.year)

@@ -21,6 +21,22 @@ class Municipality(StrEnum):
     OTHER = "other"
 
 
+def N_(message: str) -> str:
+    """Mark a label for translation (translated where it is shown; see bot.i18n)."""
+    return message
+
+
+MUNICIPALITY_LABELS: dict[Municipality, str] = {
+    Municipality.ANYKSCIAI: N_("Anykščiai"),
+    Municipality.IGNALINA: N_("Ignalina"),
+    Municipality.MOLETAI: N_("Molėtai"),
+    Municipality.UTENA: N_("Utena"),
+    Municipality.VISAGINAS: N_("Visaginas"),
+    Municipality.ZARASAI: N_("Zarasai"),
+    Municipality.OTHER: N_("Other"),
+}
+
+
 class Role(StrEnum):
     """The four kinds of participant the course invites."""
 

@@ -5,27 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from bot.domain.pace import is_public_holiday
 from bot.domain.profile import InvalidAnswer
 
 DEFAULT_LESSON_DAYS = "12345"
 DEFAULT_WINDOW = (time(8, 0), time(20, 0))
 SEARCH_DAYS = 400  # a lesson day is always found within this many days
 WEEKDAY_ORDER = "1234567"
-
-
-@lru_cache(maxsize=32)
-def _holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("LT", years=year))
-
-
-def is_public_holiday(day: date) -> bool:
-    """A Lithuanian public holiday (no lessons)."""
-    return day in _holidays(day.year)
 
 
 def parse_lesson_days(text: str) -> frozenset[int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.content.models import Question
-from bot.domain.profile import Municipality, Role
+from bot.domain.profile import MUNICIPALITY_LABELS, Role
 from bot.i18n import N_, Translator
 from bot.services.export_files import (
     ACTIVITY_LESSON,
@@ -23,13 +23,7 @@ from bot.services.export_files import (
 from bot.services.reporting import Snapshot
 
 MUNICIPALITY_NAMES: dict[str, str] = {
-    Municipality.ANYKSCIAI: N_("Anykščiai"),
-    Municipality.IGNALINA: N_("Ignalina"),
-    Municipality.MOLETAI: N_("Molėtai"),
-    Municipality.UTENA: N_("Utena"),
-    Municipality.VISAGINAS: N_("Visaginas"),
-    Municipality.ZARASAI: N_("Zarasai"),
-    Municipality.OTHER: N_("Other"),
+    str(code): label for code, label in MUNICIPALITY_LABELS.items()
 }
 ROLE_NAMES: dict[str, str] = {
     Role.ORGANISER: N_("Organiser of cultural activities"),
