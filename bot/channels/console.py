@@ -16,6 +16,7 @@ from bot.channels.base import (
     Image,
     Inbound,
     InboundKind,
+    Media,
     Message,
     Notice,
     Outbound,
@@ -78,6 +79,10 @@ class ConsoleChannel:
                     blocks.append(f"  · {reply.text}")
             elif isinstance(reply, Image):
                 blocks.append(f"[picture: {reply.url}]")
+            elif isinstance(reply, Media):
+                kind = "picture" if reply.kind == "photo" else "file"
+                caption = f"\n{html_to_text(reply.caption)}" if reply.caption else ""
+                blocks.append(f"[{kind} from {reply.channel}]{caption}")
             elif isinstance(reply, Photo | Document):
                 kind = "picture" if isinstance(reply, Photo) else "file"
                 caption = f"\n{html_to_text(reply.caption)}" if reply.caption else ""

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from pydantic.json_schema import models_json_schema
 
 from bot.content.loader import ContentIssue, ContentReport, check_content
-from bot.content.models import CourseFile, Module
+from bot.content.models import Course, CourseFile, Module
 
 SCHEMA_FILE = "schema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -78,10 +78,25 @@ def _summary(report: ContentReport) -> str:
     )
 
 
+def _idea_coach_issues(directory: Path, course: Course) -> list[ContentIssue]:
+    """Problems in the idea coach's files (checklists, ideas, page-check texts)."""
+    from bot.content.loader import ContentError, CourseIndex
+    from bot.ideas.catalogue import load_catalogue
+    from bot.ideas.findings import CODES
+
+    try:
+        load_catalogue(directory, CourseIndex(course), frozenset(CODES))
+    except ContentError as error:
+        return list(error.issues)
+    return []
+
+
 def check(directory: Path, *, as_json: bool = False, database_url: str | None = None) -> int:
     """Check the content in `directory`; 0 when clean, 1 when there are problems."""
     report = check_content(directory)
     issues = list(report.issues)
+    if report.course is not None and not issues:
+        issues += _idea_coach_issues(directory, report.course)
     if database_url and report.course is not None:
         from bot.content.progress_check import progress_on, removed_with_progress
 

@@ -6,9 +6,10 @@ import json
 
 from bot.db.models import DialogueState
 from bot.dialogue.events import Button, Document, EditSource, Message, Outbound
+from bot.dialogue.onboarding import LANGUAGE_LABELS, ROLE_LABELS
 from bot.dialogue.registry import Registry
 from bot.dialogue.render import Context, fill, rows
-from bot.domain.profile import Command
+from bot.domain.profile import MUNICIPALITY_LABELS, Command, Municipality, Role
 from bot.i18n import N_
 from bot.services import participants, privacy
 
@@ -49,12 +50,18 @@ def register(registry: Registry) -> None:
 def _summary(ctx: Context, data: dict[str, list[dict[str, object]]]) -> str:
     person = ctx.participant
     lines = [ctx._("🔐 <b>Your data</b>")]
+    municipality = (
+        MUNICIPALITY_LABELS.get(Municipality(person.municipality))
+        if (person.municipality in set(Municipality))
+        else None
+    )
+    role = ROLE_LABELS.get(Role(person.role)) if person.role in set(Role) else None
     profile = [
         (ctx._("Name"), person.name),
-        (ctx._("Municipality"), person.municipality),
+        (ctx._("Municipality"), ctx._(municipality) if municipality else person.municipality),
         (ctx._("Institution"), person.institution),
-        (ctx._("Area of work"), person.role),
-        (ctx._("Language"), person.language),
+        (ctx._("Area of work"), ctx._(role) if role else person.role),
+        (ctx._("Language"), LANGUAGE_LABELS.get(person.language, person.language)),
         (
             ctx._("Lesson time"),
             person.preferred_time.strftime("%H:%M") if person.preferred_time else None,

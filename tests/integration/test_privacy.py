@@ -55,7 +55,8 @@ async def test_mydata_holds_the_profile_the_channel_and_every_answer(
 ) -> None:
     await _learner(dialogue, content, "ruta")
     summary, data = await _mydata(dialogue, "ruta")
-    assert "Jūsų duomenys" in summary and NAME in summary and "Savivaldybė: utena" in summary
+    assert "Jūsų duomenys" in summary and NAME in summary and "Savivaldybė: Utena" in summary
+    assert "Veiklos sritis: Rūpinuosi viešaisiais ryšiais" in summary
     assert "Testų atsakymai: 3" in summary and "Gautos pamokos: 1" in summary
     (profile,) = data["participants"]
     assert (profile["name"], profile["institution"]) == (NAME, INSTITUTION)
