@@ -18,5 +18,9 @@ COPY content ./content
 COPY bot ./bot
 USER coach
 VOLUME ["/data"]
+# Webhook mode (`python -m bot run --webhook`, or WEBHOOK_BASE_URL set) serves the web app
+# here, behind a TLS proxy; polling (the default) needs no port. HOST must be 0.0.0.0 then.
+ENV HOST=0.0.0.0 PORT=8080
+EXPOSE 8080
 # `run` upgrades the database first; `migrate` alone is there for one-off use.
 CMD ["sh", "-c", "python -m bot migrate && exec python -m bot run"]

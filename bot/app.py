@@ -50,6 +50,8 @@ class App:
     jobs: Jobs = field(default_factory=Jobs)
     # The outbox sender: channel adapters register here to deliver scheduled and bulk messages.
     outbox: OutboxSender | None = None
+    # The platform's pace, shared by the outbox and direct replies (replies go first).
+    limiter: RateLimiter | None = None
 
     async def aclose(self) -> None:
         """Stop the jobs and release the database connections."""
@@ -155,6 +157,7 @@ def _add_schedule_jobs(app: App, deps: Deps) -> None:
         # window with the smallest network delay and draws 429s (bench/broadcast.py).
         min_gap=1 / settings.outbox_rate_per_second,
     )
+    app.limiter = limiter
     app.outbox = OutboxSender(app.sessions, app.clock, limiter=limiter)
     app.jobs.add_periodic("outbox", app.outbox.send_due, settings.outbox_interval_seconds)
     monitor = BroadcastMonitor(
@@ -196,6 +199,7 @@ def telegram_channel(app: App, *, webhook: bool = False) -> TelegramChannel:
         error_text=app.translations.get(None).gettext(ERROR_TEXT),
         on_username=None if app.dialogue.deps.bot_username else _set_bot_username(app),
         webhook=webhook,
+        limiter=app.limiter,
     )
 
 

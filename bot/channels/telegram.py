@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import (
     Bot,
@@ -18,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -174,6 +175,21 @@ async def send_reply(bot: Bot, chat_id: int | str, reply: Outbound) -> None:
         )
 
 
+class SharedLimiter(Protocol):
+    """The platform's pace, shared by replies and the outbox (bot/delivery/limiter.py)."""
+
+    def note_sent(self, key: str) -> None: ...
+
+    def hold_for(self, seconds: float) -> None: ...
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the type will change
+        warnings.simplefilter("ignore")
+        retry = error.retry_after
+    return float(retry if isinstance(retry, int | float) else retry.total_seconds())
+
+
 class TelegramChannel:
     """Runs the bot on Telegram: polling in, the dialogue's replies out."""
 
@@ -188,8 +204,12 @@ class TelegramChannel:
         error_text: str,
         on_username: Callable[[str], None] | None = None,
         webhook: bool = False,
+        limiter: SharedLimiter | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._handler = handler
+        self._limiter = limiter  # shared with the outbox, so bulk sending gives way
+        self._sleep = sleep
         self._commands = commands
         self._on_username = on_username  # told the bot's username once getMe answers
         self._default_language = default_language
@@ -237,7 +257,21 @@ class TelegramChannel:
             if isinstance(reply, EditSource) and query is not None and query.message is not None:
                 await self._edit(update, query.message.message_id, reply)
             else:
-                await send_reply(bot, chat.id, reply)
+                await self._send_now(bot, chat.id, reply)
+            if self._limiter is not None and not isinstance(reply, Notice):
+                self._limiter.note_sent(str(chat.id))
+
+    async def _send_now(self, bot: Bot, chat_id: int, reply: Outbound) -> None:
+        """Send a reply; after a 429, hold everyone's sending and try once more."""
+        try:
+            await send_reply(bot, chat_id, reply)
+        except RetryAfter as error:
+            seconds = _seconds(error)
+            if self._limiter is not None:
+                self._limiter.hold_for(seconds)
+            log.warning("reply rate-limited: retrying in %.1f s", seconds)
+            await self._sleep(seconds)
+            await send_reply(bot, chat_id, reply)
 
     async def _edit(self, update: Update, message_id: int, reply: EditSource) -> None:
         chat_id = update.effective_chat.id if update.effective_chat else 0

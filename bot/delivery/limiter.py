@@ -39,6 +39,17 @@ class RateLimiter:
         self._chat_next: dict[str, datetime] = {}
         self._hold_until: datetime | None = None
 
+    def note_sent(self, key: str) -> None:
+        """A reply that went out at once to someone waiting for it: replies are served first,
+        and counting them here makes scheduled and bulk messages give way."""
+        now = self._clock.now()
+        self._recent.append(now)
+        self._chat_next[key] = now + self._per_chat
+
+    def hold_for(self, seconds: float) -> None:
+        """Send nothing to anyone for `seconds` (a 429 answered to a reply)."""
+        self.hold(self._clock.now() + timedelta(seconds=seconds))
+
     def hold(self, until: datetime) -> None:
         """Send nothing to anyone before `until` (a 429's retry_after)."""
         if self._hold_until is None or until > self._hold_until:
