@@ -38,13 +38,25 @@ class RateLimiter:
         self._recent: deque[datetime] = deque()
         self._chat_next: dict[str, datetime] = {}
         self._hold_until: datetime | None = None
+        # The slot the last send was entitled to: a waiter that woke a little late does not
+        # push every later send back (the pace is kept, not slowly lost to wake-up delays).
+        self._last_slot: datetime | None = None
 
     def note_sent(self, key: str) -> None:
         """A reply that went out at once to someone waiting for it: replies are served first,
         and counting them here makes scheduled and bulk messages give way."""
         now = self._clock.now()
         self._recent.append(now)
+        self._last_slot = now if self._last_slot is None else max(self._last_slot, now)
         self._chat_next[key] = now + self._per_chat
+
+    def _take_slot(self, now: datetime) -> None:
+        """Record the slot this send was entitled to (at most one gap before now)."""
+        gap = self._min_gap
+        if self._last_slot is None or now - self._last_slot > 2 * gap:
+            self._last_slot = now
+        else:
+            self._last_slot = min(now, self._last_slot + gap)
 
     def hold_for(self, seconds: float) -> None:
         """Send nothing to anyone for `seconds` (a 429 answered to a reply)."""
@@ -61,8 +73,8 @@ class RateLimiter:
         ready = now
         if len(self._recent) >= self._per_second:
             ready = self._recent[0] + timedelta(seconds=1)
-        if self._min_gap and self._recent and self._recent[-1] + self._min_gap > ready:
-            ready = self._recent[-1] + self._min_gap
+        if self._min_gap and self._last_slot and self._last_slot + self._min_gap > ready:
+            ready = self._last_slot + self._min_gap
         chat = self._chat_next.get(key)
         if chat is not None and chat > ready:
             ready = chat
@@ -79,6 +91,7 @@ class RateLimiter:
                 break
             await self._sleep((ready - now).total_seconds())
         self._recent.append(now)
+        self._take_slot(now)
         self._chat_next[key] = now + self._per_chat
         if len(self._chat_next) > PRUNE_AT:
             self._chat_next = {k: t for k, t in self._chat_next.items() if t > now}
