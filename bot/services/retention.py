@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 from math import ceil
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Cohort, Participant
+from bot.db.models import Cohort, Participant, ProcessedUpdate
 from bot.delivery import outbox
 from bot.dialogue.deps import Deps
 from bot.dialogue.events import Message
@@ -28,6 +28,9 @@ from bot.services import audit, privacy, roles
 log = logging.getLogger("bot.retention")
 WARNING_DAYS = 7
 PURPOSE = "retention"
+# Telegram re-delivers an update for at most a day; Messenger for a few hours. A week of
+# update ids is plenty to recognise a duplicate.
+UPDATE_LEDGER_DAYS = 7
 
 
 def cohort_end(cohort: Cohort, lesson_count: int) -> date:
@@ -48,6 +51,7 @@ class RetentionReport:
 
     erased: int = 0
     warned: int = 0
+    forgotten_updates: int = 0
 
 
 async def _members(session: AsyncSession, cohort_id: int) -> list[int]:
@@ -130,5 +134,11 @@ async def sweep(
                 warned += await _warn(
                     session, deps, translations, cohort, len(members), erase_on, now
                 )
-    log.info("retention erased=%d warned=%d", erased, warned)
-    return RetentionReport(erased, warned)
+        ledger = await session.execute(
+            delete(ProcessedUpdate).where(
+                ProcessedUpdate.processed_at < now - timedelta(days=UPDATE_LEDGER_DAYS)
+            )
+        )
+        forgotten = ledger.rowcount or 0  # type: ignore[attr-defined]
+    log.info("retention erased=%d warned=%d updates_forgotten=%d", erased, warned, forgotten)
+    return RetentionReport(erased, warned, forgotten)

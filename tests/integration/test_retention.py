@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
 from bot.content.loader import ContentStore
-from bot.db.models import AuditLogEntry, Cohort, OutboxMessage, Participant
+from bot.db.models import AuditLogEntry, Cohort, OutboxMessage, Participant, ProcessedUpdate
 from bot.dialogue.deps import Deps
 from bot.i18n import Translations
 from bot.services.retention import cohort_end, sweep
@@ -79,3 +79,21 @@ async def test_trainers_are_warned_once_then_the_cohort_is_erased(
         assert entry is not None and entry.action == "retention.erase"
         assert entry.target == f"cohort:{cohort_id}" and entry.actor_id is None
         assert await session.scalar(select(func.count(Cohort.id))) == 1  # the group stays
+
+
+async def test_the_update_ledger_keeps_one_week(
+    sessions: Sessions, content: ContentStore, translations: Translations, clock: FakeClock
+) -> None:
+    now = clock.now()
+    async with sessions() as session, session.begin():
+        for days, key in ((8, "old"), (6, "recent")):
+            session.add(
+                ProcessedUpdate(
+                    channel="telegram", update_key=key, processed_at=now - timedelta(days=days)
+                )
+            )
+    deps = Deps(content=content, clock=clock, sessions=sessions)
+    report = await sweep(sessions, deps, translations, now, VILNIUS, RETENTION)
+    assert report.forgotten_updates == 1
+    async with sessions() as session:
+        assert list(await session.scalars(select(ProcessedUpdate.update_key))) == ["recent"]
