@@ -201,7 +201,7 @@ async def test_settings_refuse_bad_times_clearly_and_take_a_good_one(
     reply = await chat.send("/settings")
     assert "12:00" in reply and "nuo pirmadienio iki penktadienio" in reply
     await chat.send(str(chat.options.index("🕗 Keisti pamokų laiką") + 1))
-    assert "HH:MM" in await chat.send("7:5")
+    assert "VV:MM" in await chat.send("7:5")
     assert "Tokio paros laiko nėra" in await chat.send("25:00")
     assert "tarp 08:00 ir 20:00" in await chat.send("07:00")
     assert "18:30" in await chat.send("18:30")
