@@ -6,7 +6,6 @@ chosen one count as done, so "Next lesson" goes on in course order."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import tempfile
 from collections.abc import Callable
@@ -76,21 +75,13 @@ async def preview(
         try:
             await seed_preview(app, user, found, language or settings.default_language)
             position = f"lesson {found.index + 1} of {len(found.module.lessons)}"
-            write(
+            banner = (
                 f"Preview of lesson {found.lesson.id} ({found.module.id}, {position}) "
                 "on a throwaway database: nothing is saved.\n"
                 "Type a number to press a button, /quit to leave.\n"
             )
             chat = ConsoleChannel(app.dialogue, user_id=user)
-            write(await chat.send("/next"))
-            while True:
-                write("")
-                sys.stdout.write("> ")
-                sys.stdout.flush()
-                line = await asyncio.to_thread(read_line)
-                if not line or line.strip() in ("/quit", "/exit"):
-                    return 0
-                if line.strip():
-                    write(await chat.send(line))
+            await chat.run(read_line, write, banner=banner, first="/next")
+            return 0
         finally:
             await app.aclose()

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.app import command_texts
 from bot.channels.console import ConsoleChannel
+from bot.channels.telegram import TelegramChannel
 from bot.content.models import Question, QuestionType
-from tests.fakes.bot_api import FakeUser
+from bot.dialogue.router import Dialogue
+from bot.i18n import Translations
+from tests.fakes.bot_api import FakeBotAPI, FakeUser
 
 OPEN_ANSWER = "Pirmame puslapyje parodysime darbo laiką ir artimiausius renginius."
 
@@ -56,3 +60,23 @@ async def answer_on_telegram(
         )
         assert message is not None, f"no message holds a button {payload!r}"
         await feed(user.callback_update(message, payload))
+
+
+def telegram_channel(
+    api: FakeBotAPI,
+    dialogue: Dialogue,
+    translations: Translations,
+    *,
+    error_text: str = "Klaida",
+    **options: Any,
+) -> TelegramChannel:
+    """The Telegram adapter talking to the fake Bot API (options: webhook, limiter, ...)."""
+    return TelegramChannel(
+        dialogue,
+        token=api.token,
+        api_base_url=api.root_url,
+        commands=command_texts(translations, dialogue),
+        default_language="lt",
+        error_text=error_text,
+        **options,
+    )

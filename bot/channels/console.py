@@ -34,6 +34,9 @@ def html_to_text(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
+BANNER = "Culture Coach — terminal chat. Type a number to press a button, /quit to leave.\n"
+
+
 class ConsoleChannel:
     """Plays the dialogue in a terminal; typing a number presses that button."""
 
@@ -117,10 +120,13 @@ class ConsoleChannel:
         self,
         read_line: Callable[[], str] = sys.stdin.readline,
         write: Callable[[str], object] = print,
+        *,
+        banner: str = BANNER,
+        first: str = "/start",
     ) -> None:
-        """Chat until /quit or end of input (Ctrl-D)."""
-        write("Culture Coach — terminal chat. Type a number to press a button, /quit to leave.\n")
-        write(await self.send("/start"))
+        """Say `banner`, send `first`, then chat until /quit or end of input (Ctrl-D)."""
+        write(banner)
+        write(await self.send(first))
         while True:
             write("")
             sys.stdout.write("> ")

@@ -1,4 +1,10 @@
-"""Typed SQLAlchemy 2 models: everything that must survive a restart lives here."""
+"""Typed SQLAlchemy 2 models: everything that must survive a restart lives here.
+
+Sections, in order: the core (cohorts, participants and their chat identities, enrolments,
+lessons delivered, answers, reflections, dialogue state, the update ledger); roles and the
+audit log; Messenger link codes; the idea coach (self-audits, web audits, ideas, steps,
+notes); the schedule's review cards and the outbox; broadcasts. Every foreign key to
+participants says what erasure does (CASCADE or SET NULL): /deleteme relies on it."""
 
 from __future__ import annotations
 

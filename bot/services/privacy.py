@@ -76,18 +76,17 @@ def _plain(value: Any) -> Any:
 
 async def personal_data(session: AsyncSession, participant_id: int) -> dict[str, Any]:
     """Everything stored about one participant, table by table, as JSON-ready values."""
-    participant = await session.get(Participant, participant_id)
-    if participant is None:
-        raise LookupError(f"no participant {participant_id}")
     profile = (
         (
             await session.execute(
-                select(Participant.__table__).where(Participant.__table__.c.id == participant_id)
+                select(Participant.__table__).where(Participant.id == participant_id)
             )
         )
         .mappings()
-        .one()
+        .one_or_none()
     )
+    if profile is None:
+        raise LookupError(f"no participant {participant_id}")
     data: dict[str, Any] = {ROOT: [{key: _plain(value) for key, value in profile.items()}]}
     for name, route in sorted(_routes().items()):
         if name == ROOT:

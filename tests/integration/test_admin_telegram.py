@@ -9,7 +9,6 @@ import pytest
 from openpyxl import load_workbook
 from telegram import Update
 
-from bot.app import command_texts
 from bot.channels.telegram import TelegramChannel
 from bot.clock import FakeClock
 from bot.content.loader import ContentStore
@@ -19,6 +18,7 @@ from bot.features import build_registry
 from bot.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
+from tests.helpers import telegram_channel
 from tests.integration.admin_data import Sessions
 from tests.integration.test_telegram import onboard
 
@@ -36,12 +36,10 @@ async def telegram(
         sessions, content, translations, clock, VILNIUS, registry=build_registry(), deps=deps
     )
     async with FakeBotAPI() as api:
-        channel = TelegramChannel(
+        channel = telegram_channel(
+            api,
             dialogue,
-            token=api.token,
-            api_base_url=api.root_url,
-            commands=command_texts(translations, dialogue),
-            default_language="lt",
+            translations,
             error_text="Klaida",
         )
         async with channel.application:

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Bot, Update
 
-from bot.app import command_texts
 from bot.broadcasts import service
 from bot.broadcasts.monitor import BroadcastMonitor
 from bot.channels.console import ConsoleChannel
@@ -40,6 +39,7 @@ from bot.features import build_registry
 from bot.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
+from tests.helpers import telegram_channel
 from tests.integration.admin_data import Sessions, add_person, everything, seed
 
 __all__ = ["everything"]
@@ -69,12 +69,10 @@ async def channel(
     dialogue = Dialogue(
         sessions, content, translations, clock, VILNIUS, registry=build_registry(), deps=deps
     )
-    telegram = TelegramChannel(
+    telegram = telegram_channel(
+        api,
         dialogue,
-        token=api.token,
-        api_base_url=api.root_url,
-        commands=command_texts(translations, dialogue),
-        default_language="lt",
+        translations,
         error_text="Klaida",
     )
     async with telegram.application:

@@ -9,13 +9,12 @@ from datetime import timedelta
 import pytest
 from telegram import Update
 
-from bot.app import command_texts
-from bot.channels.telegram import TelegramChannel
 from bot.clock import FakeClock
 from bot.delivery.limiter import RateLimiter
 from bot.dialogue.router import Dialogue
 from bot.i18n import Translations
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import telegram_channel
 
 
 @pytest.fixture
@@ -34,12 +33,10 @@ async def test_replies_count_against_the_shared_pace_and_a_429_is_retried(
         clock.advance(timedelta(seconds=seconds))
 
     limiter = RateLimiter(clock, per_second=2, per_chat_seconds=1, sleep=sleep)
-    channel = TelegramChannel(
+    channel = telegram_channel(
+        api,
         dialogue,
-        token=api.token,
-        api_base_url=api.root_url,
-        commands=command_texts(translations, dialogue),
-        default_language="lt",
+        translations,
         error_text="klaida",
         limiter=limiter,
         sleep=sleep,

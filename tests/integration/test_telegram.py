@@ -10,14 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 
-from bot.app import command_texts
 from bot.channels.telegram import TelegramChannel
 from bot.content.loader import ContentStore
 from bot.db.models import Answer, Participant
 from bot.dialogue.router import Dialogue
 from bot.i18n import Translations
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
-from tests.helpers import answer_on_telegram, answer_payloads
+from tests.helpers import answer_on_telegram, answer_payloads, telegram_channel
 
 ERROR_TEXT = "Atsiprašau, įvyko klaida. Pabandykite dar kartą."
 
@@ -32,12 +31,10 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 async def channel(
     api: FakeBotAPI, dialogue: Dialogue, translations: Translations
 ) -> AsyncIterator[TelegramChannel]:
-    telegram = TelegramChannel(
+    telegram = telegram_channel(
+        api,
         dialogue,
-        token=api.token,
-        api_base_url=api.root_url,
-        commands=command_texts(translations, dialogue),
-        default_language="lt",
+        translations,
         error_text=ERROR_TEXT,
     )
     async with telegram.application:

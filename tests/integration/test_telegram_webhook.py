@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import build_app, command_texts
-from bot.channels.telegram import TelegramChannel
+from bot.app import build_app
 from bot.config import Settings
 from bot.content.loader import ContentStore
 from bot.db.models import Participant
@@ -24,6 +23,7 @@ from bot.web.run import build_web, register_senders
 from bot.web.telegram import TelegramWebhook, derive_secret
 from tests.conftest import CONTENT_DIR
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import telegram_channel
 
 URL = "https://coach.example.org/telegram/webhook"
 SECRET = "webhook-secret_42"
@@ -44,12 +44,10 @@ async def hook(
     dialogue: Dialogue, content: ContentStore, translations: Translations
 ) -> AsyncIterator[Hook]:
     async with FakeBotAPI() as api:
-        channel = TelegramChannel(
+        channel = telegram_channel(
+            api,
             dialogue,
-            token=api.token,
-            api_base_url=api.root_url,
-            commands=command_texts(translations, dialogue),
-            default_language="lt",
+            translations,
             error_text="Atsiprašau, įvyko klaida.",
             webhook=True,
         )
