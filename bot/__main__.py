@@ -69,17 +69,13 @@ async def _run(settings: Settings) -> None:
     from bot.app import build_app, telegram_channel
 
     app = await build_app(settings)
-    channel = telegram_channel(app)
-    if app.outbox is not None:  # scheduled lessons and broadcasts leave through the outbox
-        from bot.channels.telegram_sender import TelegramSender
-
-        app.outbox.register(TelegramSender(channel.application.bot))
+    channel = telegram_channel(app)  # registers its sender with the outbox
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        app.jobs.start()
+        await app.start()
         await channel.run_polling(stop)
     finally:
         await app.aclose()
@@ -122,7 +118,9 @@ async def _chat(settings: Settings, user: str, admin: bool = False) -> None:
 
     app = await build_app(settings, console_admins=[user] if admin else [])
     try:
-        await console_channel(app, user).run()
+        chat = console_channel(app, user)
+        await app.start()  # the outbox delivers reports, reminders and broadcasts here too
+        await chat.run()
     finally:
         await app.aclose()
 

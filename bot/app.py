@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,6 +33,7 @@ from bot.schedule.tick import ScheduleTick
 from bot.services import retention
 from bot.services.retention import RetentionReport
 
+log = logging.getLogger("bot")
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again."
 
 
@@ -48,14 +50,26 @@ class App:
     dialogue: Dialogue
     # Periodic jobs (bot/jobs.py: add_periodic), started by `python -m bot run` (issue 4).
     jobs: Jobs = field(default_factory=Jobs)
-    # The outbox sender: channel adapters register here to deliver scheduled and bulk messages.
+    # The one road out: channel adapters register their senders here; replies, lessons,
+    # reminders and broadcasts all leave through it.
     outbox: OutboxSender | None = None
-    # The platform's pace, shared by the outbox and direct replies (replies go first).
-    limiter: RateLimiter | None = None
+    # Each platform's pace, shared by its replies, lessons and broadcasts (replies first).
+    limiters: dict[str, RateLimiter] = field(default_factory=dict)
+
+    async def start(self) -> None:
+        """Start the periodic jobs; on SQLite (one process) first resend what a crash left
+        half-sent."""
+        if self.outbox is not None and self.engine.dialect.name == "sqlite":
+            recovered = await self.outbox.recover_orphans()
+            if recovered:
+                log.info("outbox rows recovered after a stop rows=%d", recovered)
+        self.jobs.start()
 
     async def aclose(self) -> None:
         """Stop the jobs and release the database connections."""
         await self.jobs.stop()
+        if self.outbox is not None:
+            await self.outbox.aclose()
         await self.engine.dispose()
 
 
@@ -74,6 +88,13 @@ async def build_app(
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     clock = clock or SystemClock()
+    limiters = channel_limiters(settings, clock)
+    outbox = OutboxSender(
+        sessions,
+        clock,
+        limiter=RateLimiter(clock, unlimited=True),  # the terminal: limits off
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
     deps = Deps(
         content=content,
         clock=clock,
@@ -103,8 +124,10 @@ async def build_app(
             timedelta(seconds=settings.flood_window_seconds),
             timedelta(seconds=settings.flood_pause_seconds),
         ),
+        outbox=outbox,
     )
     app = App(settings, engine, sessions, content, translations, clock, dialogue)
+    app.outbox, app.limiters = outbox, limiters
     _add_schedule_jobs(app, deps)
     _add_idea_jobs(app)
     _add_retention_job(app, deps)
@@ -149,16 +172,7 @@ def _add_schedule_jobs(app: App, deps: Deps) -> None:
     )
     tick = ScheduleTick(app.sessions, app.content, app.translations, app.clock, config, deps)
     app.jobs.add_periodic("schedule", tick, settings.schedule_tick_seconds)
-    limiter = RateLimiter(
-        app.clock,
-        per_second=settings.outbox_rate_per_second,
-        per_chat_seconds=settings.outbox_chat_interval_seconds,
-        # Evenly spaced, not in bursts of a second's worth: a burst drifts over Telegram's
-        # window with the smallest network delay and draws 429s (bench/broadcast.py).
-        min_gap=1 / settings.outbox_rate_per_second,
-    )
-    app.limiter = limiter
-    app.outbox = OutboxSender(app.sessions, app.clock, limiter=limiter)
+    assert app.outbox is not None
     app.jobs.add_periodic("outbox", app.outbox.send_due, settings.outbox_interval_seconds)
     monitor = BroadcastMonitor(
         app.sessions,
@@ -169,6 +183,26 @@ def _add_schedule_jobs(app: App, deps: Deps) -> None:
         app.outbox,
     )
     app.jobs.add_periodic("broadcasts", monitor.run, PROGRESS_SECONDS)
+
+
+def channel_limiters(settings: Settings, clock: Clock) -> dict[str, RateLimiter]:
+    """One limiter per platform with that platform's limits."""
+    telegram = RateLimiter(
+        clock,
+        per_second=settings.outbox_rate_per_second,
+        per_chat_seconds=settings.outbox_chat_interval_seconds,
+        chat_burst=settings.outbox_chat_burst,
+        # Evenly spaced, not in bursts of a second's worth: a burst drifts over Telegram's
+        # window with the smallest network delay and draws 429s (bench/broadcast.py).
+        min_gap=1 / settings.outbox_rate_per_second,
+    )
+    messenger = RateLimiter(
+        clock,
+        per_second=settings.messenger_rate_per_second,
+        per_chat_seconds=settings.outbox_chat_interval_seconds,
+        chat_burst=settings.outbox_chat_burst,
+    )
+    return {"telegram": telegram, "messenger": messenger}
 
 
 def command_texts(
@@ -199,7 +233,8 @@ def telegram_channel(app: App, *, webhook: bool = False) -> TelegramChannel:
         error_text=app.translations.get(None).gettext(ERROR_TEXT),
         on_username=None if app.dialogue.deps.bot_username else _set_bot_username(app),
         webhook=webhook,
-        limiter=app.limiter,
+        outbox=app.outbox,
+        limiter=app.limiters.get("telegram"),
     )
 
 
@@ -213,5 +248,5 @@ def _set_bot_username(app: App) -> Callable[[str], None]:
 
 
 def console_channel(app: App, user_id: str) -> ConsoleChannel:
-    """The terminal adapter for this app."""
-    return ConsoleChannel(app.dialogue, user_id=user_id)
+    """The terminal adapter for this app: the outbox delivers to it, limits off."""
+    return ConsoleChannel(app.dialogue, user_id=user_id, outbox=app.outbox)

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     outbox_interval_seconds: float = Field(default=1, gt=0)
     outbox_rate_per_second: float = Field(default=30, ge=1)
     outbox_chat_interval_seconds: float = Field(default=1, ge=0)
+    # --- one road out (issue 13): each channel's pace, leases, tracked tasks ---
+    outbox_chat_burst: int = Field(default=3, ge=1)
+    messenger_rate_per_second: float = Field(default=40, ge=1)
+    outbox_lease_seconds: float = Field(default=15, ge=3)
+    task_shutdown_seconds: float = Field(default=20, ge=0)
 
     @field_validator(
         "telegram_bot_token",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -56,15 +57,27 @@ EVENT_PAGE = """<html lang="lt"><head><title>Poezijos vakaras – Utenos bibliot
 
 
 class Sites:
-    """The fixture sites; `pages` may be changed between checks to show improvement."""
+    """The fixture sites; `pages` may be changed between checks to show improvement.
+    `requests` lists every request received, as (Host header, path with query)."""
 
     def __init__(self) -> None:
         self.pages: dict[str, str] = {"/good": GOOD, "/poor": POOR, "/links": LINKS}
         self.server: TestServer | None = None
+        self.requests: list[tuple[str, str]] = []
+        self.port = 0  # set once the server listens (and kept after it stops)
 
     def url(self, path: str) -> str:
         assert self.server is not None
         return str(self.server.make_url(path))
+
+    @web.middleware
+    async def log(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        self.requests.append((request.host, request.path_qs))
+        return await handler(request)
 
     async def page(self, request: web.Request) -> web.Response:
         html = self.pages.get(request.path)
@@ -73,7 +86,9 @@ class Sites:
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self.log])
+        app.router.add_get("/go", _go)
+        app.router.add_get("/drip", _drip)
         app.router.add_get("/loop", _const(_redirect, "/loop2"))
         app.router.add_get("/loop2", _const(_redirect, "/loop"))
         app.router.add_get("/hop", _const(_redirect, "/good"))
@@ -125,6 +140,25 @@ async def _bytes(size: int, kind: str) -> web.Response:
     return web.Response(body=b"\0" * size, content_type=kind)
 
 
+async def _go(request: web.Request) -> web.Response:
+    """A redirect to wherever ?to= says."""
+    raise web.HTTPFound(request.query["to"])
+
+
+async def _drip(request: web.Request) -> web.StreamResponse:
+    """An HTML page sent one byte a second (each read is quick, the whole never ends)."""
+    response = web.StreamResponse(headers={"Content-Type": "text/html"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    try:
+        for byte in GOOD.encode():
+            await response.write(bytes([byte]))
+            await asyncio.sleep(1)
+    except (ConnectionResetError, RuntimeError):
+        pass
+    return response
+
+
 async def _slow(request: web.Request) -> web.Response:
     await asyncio.sleep(30)
     return await _html("<p>late</p>")
@@ -149,11 +183,13 @@ async def _big(request: web.Request) -> web.StreamResponse:
 
 
 @asynccontextmanager
-async def serve() -> AsyncIterator[Sites]:
-    """Run the sites on 127.0.0.1 for one test."""
+async def serve(ssl_context: ssl.SSLContext | None = None) -> AsyncIterator[Sites]:
+    """Run the sites on 127.0.0.1 for one test (over TLS with an ssl_context)."""
     sites = Sites()
     sites.server = TestServer(sites.app(), host="127.0.0.1")
-    await sites.server.start_server()
+    await sites.server.start_server(ssl=ssl_context)
+    assert sites.server.port is not None
+    sites.port = sites.server.port
     try:
         yield sites
     finally:

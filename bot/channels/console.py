@@ -6,7 +6,8 @@ import asyncio
 import html
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot.channels.base import (
     Button,
@@ -22,6 +23,8 @@ from bot.channels.base import (
     Outbound,
     Photo,
 )
+from bot.delivery.channel import DeliveryError, DeliveryKind
+from bot.delivery.sender import OutboxSender
 
 CHANNEL = "console"
 _LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.DOTALL)
@@ -38,13 +41,27 @@ BANNER = "Culture Coach — terminal chat. Type a number to press a button, /qui
 
 
 class ConsoleChannel:
-    """Plays the dialogue in a terminal; typing a number presses that button."""
+    """Plays the dialogue in a terminal; typing a number presses that button. What the bot
+    sends arrives through the outbox, as on Telegram (limits off): a turn's replies while
+    `send` waits, and later messages (reports, reminders, broadcasts) when they are due."""
 
-    def __init__(self, handler: Handler, user_id: str = "local") -> None:
+    def __init__(
+        self, handler: Handler, user_id: str = "local", *, outbox: OutboxSender | None = None
+    ) -> None:
         self._handler = handler
         self._user_id = user_id
         self._buttons: list[Button] = []
         self._last_text = ""
+        self._delivered: list[str] | None = None  # a turn under way collects its replies
+        self._write: Callable[[str], object] | None = None  # else they are printed at once
+        outbox = outbox if outbox is not None else getattr(handler, "outbox", None)
+        self._outbox = outbox
+        if outbox is not None:
+            sender = outbox.sender_for(CHANNEL)
+            if not isinstance(sender, ConsoleSender):
+                sender = ConsoleSender()
+                outbox.register(sender)
+            sender.attach(self)
 
     @property
     def options(self) -> list[str]:
@@ -70,8 +87,23 @@ class ConsoleChannel:
 
     async def send(self, line: str) -> str:
         """Handle one typed line and return what the bot answers, as terminal text."""
-        turn = await self._handler.handle(self._inbound(line))
-        return self.render(turn.replies)
+        if self._outbox is None:
+            turn = await self._handler.handle(self._inbound(line))
+            return self.render(turn.replies)
+        self._delivered = []
+        try:
+            await self._handler.handle(self._inbound(line))
+            return "\n\n".join(block for block in self._delivered if block)
+        finally:
+            self._delivered = None
+
+    def receive(self, replies: list[Outbound]) -> None:
+        """Messages the outbox delivers to this terminal."""
+        text = self.render(replies)
+        if self._delivered is not None:
+            self._delivered.append(text)
+        elif text and self._write is not None:
+            self._write("\n" + text)
 
     def render(self, replies: list[Outbound]) -> str:
         """Show replies as text; the newest buttons become the numbered options."""
@@ -126,14 +158,43 @@ class ConsoleChannel:
     ) -> None:
         """Say `banner`, send `first`, then chat until /quit or end of input (Ctrl-D)."""
         write(banner)
-        write(await self.send(first))
-        while True:
-            write("")
-            sys.stdout.write("> ")
-            sys.stdout.flush()
-            line = await asyncio.to_thread(read_line)
-            if not line or line.strip() in ("/quit", "/exit"):
+        self._write = write
+        try:
+            write(await self.send(first))
+            while True:
                 write("")
-                return
-            if line.strip():
-                write(await self.send(line))
+                sys.stdout.write("> ")
+                sys.stdout.flush()
+                line = await asyncio.to_thread(read_line)
+                if not line or line.strip() in ("/quit", "/exit"):
+                    write("")
+                    return
+                if line.strip():
+                    write(await self.send(line))
+        finally:
+            self._write = None
+
+
+class ConsoleSender:
+    """The outbox's road to the terminals of this process (ChannelSender protocol)."""
+
+    channel = CHANNEL
+
+    def __init__(self) -> None:
+        self._chats: dict[str, ConsoleChannel] = {}
+
+    def attach(self, chat: ConsoleChannel) -> None:
+        """Deliver this terminal's messages to it."""
+        self._chats[chat.user_id] = chat
+
+    async def send(
+        self,
+        external_id: str,
+        replies: Sequence[Outbound],
+        source: dict[str, Any] | None = None,
+    ) -> None:
+        """Show the replies in the person's terminal; nobody there: try again later."""
+        chat = self._chats.get(external_id)
+        if chat is None:
+            raise DeliveryError(DeliveryKind.RETRY, "no terminal open for this person")
+        chat.receive(list(replies))

@@ -19,12 +19,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Handler, Inbound, InboundKind, Message, Outbound
-from bot.channels.messenger_api import MessengerAPI, MessengerError
+from bot.channels.messenger_api import RATE_LIMIT_CODES, MessengerAPI, MessengerError
 from bot.channels.messenger_render import render
 from bot.db.models import ChannelIdentity, OutboxMessage, Participant
+from bot.delivery.channel import DeliveryError, DeliveryKind
+from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import OutboxState
 from bot.delivery.payload import dump_replies
-from bot.delivery.sender import DeliveryError, DeliveryKind
+from bot.delivery.sender import OutboxSender
 from bot.i18n import N_, Translations
 
 CHANNEL = "messenger"
@@ -33,6 +35,7 @@ WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=10)  # never start a send in the window's last minutes
 RECHECK = timedelta(hours=6)  # a held message is looked at again (a new message frees it now)
 NOTICE_PURPOSE = "tagged_notice"
+RATE_LIMIT_WAIT = 60.0  # Meta's rate limits say no retry time: Messenger waits a minute
 NOTICE_TEXT = N_("📚 A new lesson is waiting for you. Write me anything and I will send it.")
 log = logging.getLogger("bot.messenger")
 
@@ -92,14 +95,25 @@ def inbound_events(body: dict[str, Any]) -> list[Inbound]:
 
 
 class MessengerChannel:
-    """Handles webhook bodies: each event through the dialogue, replies back to the person."""
+    """Handles webhook bodies: each event through the dialogue, in the person's order; the
+    replies leave through the outbox and its MessengerSender."""
 
-    def __init__(self, handler: Handler, api: MessengerAPI) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        api: MessengerAPI,
+        *,
+        outbox: OutboxSender | None = None,
+        sender: MessengerSender | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self._handler = handler
         self.api = api
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
-        self._apologised: dict[str, None] = {}  # update ids already answered with a "sorry"
+        outbox = outbox if outbox is not None else getattr(handler, "outbox", None)
+        if outbox is not None and outbox.sender_for(CHANNEL) is None:
+            outbox.register(sender or MessengerSender(api), limiter)
 
     async def handle_body(self, body: dict[str, Any]) -> bool:
         """Handle a webhook body; False if an event failed (the platform should re-deliver)."""
@@ -109,40 +123,18 @@ class MessengerChannel:
         return ok
 
     async def handle_event(self, inbound: Inbound) -> bool:
-        """One event in the person's order; replies are sent after the turn is committed."""
+        """One event in the person's order; True once committed with its replies."""
         key = inbound.user_id
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
                 turn = await self._handler.handle(inbound)
-                replies = turn.replies
-                if not turn.ok and not self._first_apology(inbound.update_id):
-                    replies = []  # a re-delivery failing again: one "sorry" is enough
-                await self.deliver(inbound.user_id, replies)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key], self._locks[key]
         return turn.ok
-
-    def _first_apology(self, update_id: str | None) -> bool:
-        if update_id is None or update_id in self._apologised:
-            return update_id is None
-        self._apologised[update_id] = None
-        while len(self._apologised) > 1024:
-            del self._apologised[next(iter(self._apologised))]
-        return True
-
-    async def deliver(self, psid: str, replies: Sequence[Outbound]) -> None:
-        """Send replies to the person who wrote; a refusal is logged, the rest still tried."""
-        for part in render(list(replies)):
-            try:
-                await self.api.send(psid, part)
-            except MessengerError as error:
-                log.warning("messenger reply refused: %s", error)
-                if error.blocked or error.outside_window:
-                    return
 
 
 class MessengerSender:
@@ -169,11 +161,19 @@ class MessengerSender:
             return None
         return now + RECHECK
 
-    async def send(self, external_id: str, replies: Sequence[Outbound]) -> None:
-        """Send the replies as updates inside the window; DeliveryError if refused."""
+    async def send(
+        self,
+        external_id: str,
+        replies: Sequence[Outbound],
+        source: dict[str, Any] | None = None,
+    ) -> None:
+        """Send the replies inside the window (edits and notices have no Messenger form);
+        DeliveryError if refused. The outbox retries: one attempt here. A reply (`source`
+        given) is a RESPONSE; lessons and the like are UPDATEs."""
+        kind = "RESPONSE" if source is not None else "UPDATE"
         for part in render(list(replies)):
             try:
-                await self.api.send(external_id, part, messaging_type="UPDATE")
+                await self.api.send(external_id, part, messaging_type=kind, attempts=1)
             except MessengerError as error:
                 raise _delivery_error(error) from error
 
@@ -255,9 +255,9 @@ def _delivery_error(error: MessengerError) -> DeliveryError:
     if error.blocked:
         return DeliveryError(DeliveryKind.BLOCKED, str(error)[:200])
     if error.retryable:
-        return DeliveryError(DeliveryKind.RETRY, str(error)[:200], retry_after=error.retry_after)
-    if error.outside_window:  # the clocks disagreed: wait for the person to write again
-        return DeliveryError(
-            DeliveryKind.RETRY, str(error)[:200], retry_after=RECHECK.total_seconds()
-        )
+        limited = error.status == 429 or error.code in RATE_LIMIT_CODES
+        retry = error.retry_after or (RATE_LIMIT_WAIT if limited else None)
+        return DeliveryError(DeliveryKind.RETRY, str(error)[:200], retry_after=retry)
+    if error.outside_window:  # this person only: wait for them to write again
+        return DeliveryError(DeliveryKind.HELD, str(error)[:200])
     return DeliveryError(DeliveryKind.FAILED, str(error)[:200])

@@ -103,15 +103,18 @@ class MessengerAPI:
         *,
         messaging_type: str = "RESPONSE",
         tag: str | None = None,
+        attempts: int | None = None,
     ) -> str:
-        """Send one message (or file); returns its message id. MessengerError when refused."""
+        """Send one message (or file); returns its message id. MessengerError when refused.
+        `attempts`: how many tries for 5xx and rate limits (default: the client's)."""
         fields: dict[str, Any] = {
             "recipient": {"id": psid},
             "messaging_type": "MESSAGE_TAG" if tag else messaging_type,
         }
         if tag:
             fields["tag"] = tag
-        for attempt in range(1, self._attempts + 1):
+        tries = attempts or self._attempts
+        for attempt in range(1, tries + 1):
             try:
                 response = await self._post(fields, part)
             except httpx.TransportError as error:
@@ -120,7 +123,7 @@ class MessengerAPI:
                 if response.is_success:
                     return str(response.json().get("message_id", ""))
                 failure = _error(response)
-            if not failure.retryable or attempt == self._attempts:
+            if not failure.retryable or attempt == tries:
                 raise failure
             delay = failure.retry_after or self._backoff * 2 ** (attempt - 1)
             log.warning("messenger send retry attempt=%d status=%s", attempt, failure.status)

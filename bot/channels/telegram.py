@@ -1,25 +1,16 @@
-"""Telegram adapter (python-telegram-bot 22): updates in as Inbound, replies out as messages."""
+"""Telegram adapter (python-telegram-bot 22): updates in as Inbound; replies leave through the
+outbox and its TelegramSender (bot/channels/telegram_sender.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    LinkPreviewOptions,
-    Update,
-)
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,22 +19,11 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.channels.base import (
-    Button,
-    Document,
-    EditSource,
-    Handler,
-    Image,
-    Inbound,
-    InboundKind,
-    Media,
-    Message,
-    Notice,
-    Outbound,
-    Photo,
-)
+from bot.channels.base import Handler, Inbound, InboundKind, Message
+from bot.channels.telegram_sender import CHANNEL, TelegramSender
+from bot.delivery.limiter import RateLimiter
+from bot.delivery.sender import OutboxSender
 
-CHANNEL = "telegram"
 log = logging.getLogger("bot.telegram")
 
 
@@ -110,8 +90,16 @@ def to_inbound(update: Update) -> Inbound | None:
         "update_id": str(update.update_id),
         "language_code": user.language_code,
     }
-    if update.callback_query is not None:
-        return Inbound(kind=InboundKind.BUTTON, payload=update.callback_query.data or "", **common)
+    query = update.callback_query
+    if query is not None:
+        pressed = query.message.message_id if query.message is not None else None
+        return Inbound(
+            kind=InboundKind.BUTTON,
+            payload=query.data or "",
+            message_id=str(pressed) if pressed is not None else None,
+            ack_id=query.id,
+            **common,
+        )
     message = update.message
     if message is None:
         return None
@@ -130,66 +118,6 @@ def to_inbound(update: Update) -> Inbound | None:
     return Inbound(kind=InboundKind.OTHER, **common)
 
 
-def _markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in buttons]
-    )
-
-
-async def send_reply(bot: Bot, chat_id: int | str, reply: Outbound) -> None:
-    """Send one new message (text, picture or file) to a chat; edits and notices need the
-    pressed button's update, so they are not sent here. Shared with the outbox sender."""
-    if isinstance(reply, Image):
-        await bot.send_photo(
-            chat_id=chat_id,
-            photo=reply.url,
-            caption=reply.caption or None,
-            parse_mode=ParseMode.HTML,
-        )
-    elif isinstance(reply, Photo):
-        await bot.send_photo(
-            chat_id,
-            InputFile(reply.data, filename=reply.filename),
-            caption=reply.caption or None,
-            parse_mode=ParseMode.HTML,
-        )
-    elif isinstance(reply, Document):
-        await bot.send_document(
-            chat_id,
-            InputFile(reply.data, filename=reply.filename),
-            caption=reply.caption or None,
-            parse_mode=ParseMode.HTML,
-        )
-    elif isinstance(reply, Media) and reply.channel == CHANNEL:
-        send = bot.send_photo if reply.kind == "photo" else bot.send_document
-        await send(chat_id, reply.file_id, caption=reply.caption or None, parse_mode=ParseMode.HTML)
-    elif isinstance(reply, Message):
-        await bot.send_message(
-            chat_id=chat_id,
-            text=reply.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=_markup(reply.buttons),
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
-
-
-class SharedLimiter(Protocol):
-    """The platform's pace, shared by replies and the outbox (bot/delivery/limiter.py)."""
-
-    def note_sent(self, key: str) -> None: ...
-
-    def hold_for(self, seconds: float) -> None: ...
-
-
-def _seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that the type will change
-        warnings.simplefilter("ignore")
-        retry = error.retry_after
-    return float(retry if isinstance(retry, int | float) else retry.total_seconds())
-
-
 class TelegramChannel:
     """Runs the bot on Telegram: polling in, the dialogue's replies out."""
 
@@ -204,12 +132,13 @@ class TelegramChannel:
         error_text: str,
         on_username: Callable[[str], None] | None = None,
         webhook: bool = False,
-        limiter: SharedLimiter | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        outbox: OutboxSender | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._handler = handler
-        self._limiter = limiter  # shared with the outbox, so bulk sending gives way
-        self._sleep = sleep
+        # The outbox the handler writes replies to (the Dialogue's, unless given).
+        outbox = outbox if outbox is not None else getattr(handler, "outbox", None)
+        self._outbox = outbox
         self._commands = commands
         self._on_username = on_username  # told the bot's username once getMe answers
         self._default_language = default_language
@@ -226,72 +155,23 @@ class TelegramChannel:
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
+        self.sender = TelegramSender(self.application.bot)
+        if outbox is not None:  # replies, lessons and broadcasts leave through the outbox
+            outbox.register(self.sender, limiter)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Hand one update to the dialogue and deliver its replies."""
+        """Hand one update to the dialogue (which sends its replies through the outbox)."""
         await self.handle_update(update)
 
     async def handle_update(self, update: Update) -> bool:
-        """Handle one update and deliver its replies; False if processing failed (nothing was
-        committed), so a webhook answers with an error and Telegram delivers it again."""
+        """Handle one update; True once it is committed with its replies (they are durable,
+        sent at once and retried if a send fails), False if processing failed, so a webhook
+        answers with an error and Telegram delivers it again."""
         inbound = to_inbound(update)
         if inbound is None:
             return True
         turn = await self._handler.handle(inbound)
-        await self.deliver(update, turn.replies)
         return turn.ok
-
-    async def deliver(self, update: Update, replies: list[Outbound]) -> None:
-        """Send replies to the chat the update came from, in order."""
-        chat = update.effective_chat
-        query = update.callback_query
-        assert chat is not None
-        if query is not None:
-            notice = next((r.text for r in replies if isinstance(r, Notice)), None) or None
-            try:
-                await query.answer(text=notice)
-            except TelegramError as error:  # too old, or a network hiccup: the replies matter more
-                log.warning("callback answer failed update=%s: %s", update.update_id, error)
-        bot = self.application.bot
-        for reply in replies:
-            if isinstance(reply, EditSource) and query is not None and query.message is not None:
-                await self._edit(update, query.message.message_id, reply)
-            else:
-                await self._send_now(bot, chat.id, reply)
-            if self._limiter is not None and not isinstance(reply, Notice):
-                self._limiter.note_sent(str(chat.id))
-
-    async def _send_now(self, bot: Bot, chat_id: int, reply: Outbound) -> None:
-        """Send a reply; after a 429, hold everyone's sending and try once more."""
-        try:
-            await send_reply(bot, chat_id, reply)
-        except RetryAfter as error:
-            seconds = _seconds(error)
-            if self._limiter is not None:
-                self._limiter.hold_for(seconds)
-            log.warning("reply rate-limited: retrying in %.1f s", seconds)
-            await self._sleep(seconds)
-            await send_reply(bot, chat_id, reply)
-
-    async def _edit(self, update: Update, message_id: int, reply: EditSource) -> None:
-        chat_id = update.effective_chat.id if update.effective_chat else 0
-        bot = self.application.bot
-        try:
-            markup = _markup(reply.buttons)
-            if reply.text is None:
-                await bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=message_id, reply_markup=markup
-                )
-            else:
-                await bot.edit_message_text(
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    text=reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-        except BadRequest as error:  # already edited, or too old to edit: nothing to fix
-            log.info("edit skipped update=%s: %s", update.update_id, error)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failed update with its id and tell the person, so the bot never goes silent."""
@@ -300,10 +180,11 @@ class TelegramChannel:
             "telegram update failed update=%s: %r", update_id, context.error, exc_info=context.error
         )
         if isinstance(update, Update) and update.effective_chat is not None:
-            try:
-                await self.application.bot.send_message(update.effective_chat.id, self._error_text)
-            except TelegramError as error:
-                log.error("could not report the failure update=%s: %r", update_id, error)
+            chat = str(update.effective_chat.id)
+            if self._outbox is None or not await self._outbox.send_once(
+                CHANNEL, chat, [Message(self._error_text)]
+            ):
+                log.error("could not report the failure update=%s", update_id)
 
     async def set_commands(self) -> None:
         """Publish the command menu per language; a server that refuses it is only logged."""

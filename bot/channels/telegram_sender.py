@@ -1,48 +1,151 @@
-"""Telegram's sending side for the outbox: PTB's Bot, its errors mapped to DeliveryError."""
+"""Telegram's sending side for the outbox: PTB's Bot, its errors mapped to DeliveryError.
+
+Every message the bot sends on Telegram leaves here: replies (with the edit of the pressed
+message and the answer to the press), lessons, reminders, broadcasts and their progress."""
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.channels.base import Outbound
-from bot.channels.telegram import CHANNEL, send_reply
-from bot.delivery.sender import DeliveryError, DeliveryKind
+from bot.channels.base import (
+    Button,
+    Document,
+    EditSource,
+    Image,
+    Media,
+    Message,
+    Notice,
+    Outbound,
+    Photo,
+)
+from bot.delivery.channel import DeliveryError, DeliveryKind
+
+CHANNEL = "telegram"
+log = logging.getLogger("bot.telegram")
+# An edit that cannot or need not happen: the message is as wanted, or too old to change.
+EDIT_MOOT = ("not modified", "can't be edited", "message to edit not found")
+
+
+def _markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in buttons]
+    )
+
+
+async def send_reply(bot: Bot, chat_id: int | str, reply: Outbound) -> None:
+    """Send one new message (text, picture or file) to a chat."""
+    if isinstance(reply, Image):
+        await bot.send_photo(
+            chat_id=chat_id,
+            photo=reply.url,
+            caption=reply.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+    elif isinstance(reply, Photo):
+        await bot.send_photo(
+            chat_id,
+            InputFile(reply.data, filename=reply.filename),
+            caption=reply.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+    elif isinstance(reply, Document):
+        await bot.send_document(
+            chat_id,
+            InputFile(reply.data, filename=reply.filename),
+            caption=reply.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+    elif isinstance(reply, Media) and reply.channel == CHANNEL:
+        send = bot.send_photo if reply.kind == "photo" else bot.send_document
+        await send(chat_id, reply.file_id, caption=reply.caption or None, parse_mode=ParseMode.HTML)
+    elif isinstance(reply, Message):
+        await bot.send_message(
+            chat_id=chat_id,
+            text=reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=_markup(reply.buttons),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """A 429's retry_after in seconds."""
+    with warnings.catch_warnings():  # PTB 22 warns that the type will change
+        warnings.simplefilter("ignore")
+        retry = error.retry_after
+    return float(retry if isinstance(retry, int | float) else retry.total_seconds())
 
 
 class TelegramSender:
-    """Sends outbox replies to a Telegram chat (a private chat's id is the user's id)."""
+    """Sends outbox rows to a Telegram chat (a private chat's id is the user's id)."""
 
     channel = CHANNEL
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
-    async def send(self, external_id: str, replies: Sequence[Outbound]) -> None:
+    async def send(
+        self,
+        external_id: str,
+        replies: Sequence[Outbound],
+        source: dict[str, Any] | None = None,
+    ) -> None:
         """Send the replies in order; DeliveryError says whether to retry, skip or give up."""
         await self._bot.initialize()  # once; a no-op afterwards
         for reply in replies:
             try:
-                await send_reply(self._bot, int(external_id), reply)
-            except RetryAfter as error:
-                with warnings.catch_warnings():  # PTB 22 warns that the type will change
-                    warnings.simplefilter("ignore")
-                    retry = error.retry_after
-                seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
-                raise DeliveryError(
-                    DeliveryKind.RETRY, "429 too many requests", retry_after=float(seconds)
-                ) from error
-            except Forbidden as error:
-                raise DeliveryError(DeliveryKind.BLOCKED, f"403 {error.message}") from error
-            except BadRequest as error:
-                raise DeliveryError(DeliveryKind.FAILED, f"400 {error.message}") from error
-            except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection errors
-                kind = type(error).__name__
-                raise DeliveryError(DeliveryKind.RETRY, f"{kind}: {error.message}") from error
+                if isinstance(reply, Notice):
+                    await self._acknowledge(reply, source)
+                elif isinstance(reply, EditSource):
+                    await self._edit(int(external_id), reply, source)
+                else:
+                    await send_reply(self._bot, int(external_id), reply)
+            except TelegramError as error:
+                raise _delivery_error(error) from error
+
+    async def _acknowledge(self, notice: Notice, source: dict[str, Any] | None) -> None:
+        """Answer the press (stops the spinner, shows the notice); an old press is moot."""
+        ack = (source or {}).get("ack_id")
+        if not ack:
+            return
+        try:
+            await self._bot.answer_callback_query(str(ack), text=notice.text or None)
+        except BadRequest as error:  # too old (the reply still matters more)
+            log.info("callback answer skipped: %s", error.message)
+
+    async def _edit(self, chat_id: int, reply: EditSource, source: dict[str, Any] | None) -> None:
+        message_id = (source or {}).get("message_id")
+        if not message_id:
+            return  # nothing was pressed: there is no message to change
+        markup = _markup(reply.buttons)
+        try:
+            if reply.text is None:
+                await self._bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=int(message_id), reply_markup=markup
+                )
+            else:
+                await self._bot.edit_message_text(
+                    chat_id=chat_id,
+                    message_id=int(message_id),
+                    text=reply.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+        except BadRequest as error:
+            if any(moot in error.message.lower() for moot in EDIT_MOOT):
+                log.info("edit skipped: %s", error.message)
+                return
+            raise
 
     # --- a message kept up to date outside any update (a broadcast's live progress) ---------
 
@@ -76,13 +179,14 @@ class TelegramSender:
 def _delivery_error(error: TelegramError) -> DeliveryError:
     """A Bot API error as the outbox understands it."""
     if isinstance(error, RetryAfter):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            retry = error.retry_after
-        seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
+        seconds = retry_seconds(error)
         return DeliveryError(DeliveryKind.RETRY, "429 too many requests", retry_after=seconds)
     if isinstance(error, Forbidden):
         return DeliveryError(DeliveryKind.BLOCKED, f"403 {error.message}")
     if isinstance(error, BadRequest):
         return DeliveryError(DeliveryKind.FAILED, f"400 {error.message}")
-    return DeliveryError(DeliveryKind.RETRY, f"{type(error).__name__}: {error.message}")
+    kind = type(error).__name__  # 5xx, timeouts, connection errors (NetworkError)
+    return DeliveryError(DeliveryKind.RETRY, f"{kind}: {error.message}")
+
+
+__all__ = ["CHANNEL", "NetworkError", "TelegramSender", "retry_seconds", "send_reply"]

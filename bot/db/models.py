@@ -432,6 +432,10 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     parts_sent: Mapped[int] = mapped_column(default=0)
     channel: Mapped[str | None] = mapped_column(String(16))
+    # A reply's recipient (the chat its update came from) and what was pressed there
+    # ({"message_id": ..., "ack_id": ...}); NULL for rows sent wherever the person is.
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
@@ -464,6 +468,32 @@ class Broadcast(Base):
     progress_message_id: Mapped[str | None] = mapped_column(String(32))
     # The final report: counts per outcome and the reasons of failures.
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+# --- Tracked tasks (issue 13): slow work outside a person's turn ------------------------------
+
+
+class TrackedTask(Base):
+    """Slow work asked for in a turn (an export, a chart, a content reload, a web audit): the
+    turn commits this row and answers at once; a runner does the work in its own session and
+    sends the result through the outbox. state: running -> done | failed. A row still
+    running after its lease (its process died) is resumed by the next process, or reported."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,6 +30,45 @@ class OutboxState(StrEnum):
 
 
 FINAL_STATES = (OutboxState.SENT, OutboxState.BLOCKED, OutboxState.FAILED)
+REPLY_PURPOSE = "reply"  # a turn's answer: sent at once after its commit, before bulk rows
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def enqueue_reply(
+    session: AsyncSession,
+    *,
+    participant_id: int,
+    channel: str,
+    external_id: str,
+    update_key: str,
+    replies: Sequence[Outbound],
+    now: datetime,
+    source: dict[str, str] | None = None,
+) -> None:
+    """A turn's replies as one durable row in the turn's transaction, keyed by the update
+    (channel and update id; the parts are its ordinals), addressed to the chat the update
+    came from. `source` says what was pressed: the message to edit, the press to answer."""
+    values = {
+        "participant_id": participant_id,
+        "purpose": REPLY_PURPOSE,
+        "dedupe_key": f"{channel}:{update_key}"[:160],
+        "payload": dump_replies(replies),
+        "state": OutboxState.PENDING.value,
+        "not_before": now,
+        "attempts": 0,
+        "parts_sent": 0,
+        "channel": channel,
+        "external_id": external_id,
+        "source": source or None,
+        "created_at": now,
+    }
+    keys = ["participant_id", "purpose", "dedupe_key"]
+    statement = _insert(session)(OutboxMessage).values(**values)
+    await session.execute(statement.on_conflict_do_nothing(index_elements=keys))
 
 
 async def enqueue(
@@ -57,17 +97,10 @@ async def enqueue(
         "created_at": now,
     }
     keys = ["participant_id", "purpose", "dedupe_key"]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
-        pg = postgresql.insert(OutboxMessage).values(**values)
-        added = await session.scalar(
-            pg.on_conflict_do_nothing(index_elements=keys).returning(OutboxMessage.id)
-        )
-    else:
-        lite = sqlite.insert(OutboxMessage).values(**values)
-        added = await session.scalar(
-            lite.on_conflict_do_nothing(index_elements=keys).returning(OutboxMessage.id)
-        )
+    statement = _insert(session)(OutboxMessage).values(**values)
+    added = await session.scalar(
+        statement.on_conflict_do_nothing(index_elements=keys).returning(OutboxMessage.id)
+    )
     return added is not None
 
 
@@ -104,9 +137,7 @@ async def enqueue_many(session: AsyncSession, items: Sequence[Queued], now: date
         for item in items
     ]
     keys = ["participant_id", "purpose", "dedupe_key"]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=keys)
+    statement = _insert(session)(OutboxMessage).on_conflict_do_nothing(index_elements=keys)
     await session.execute(statement, values)
 
 

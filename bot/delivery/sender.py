@@ -1,67 +1,44 @@
-"""The outbox sender: delivers due rows through channel adapters at the platform's pace.
+"""The outbox sender: the one road out. Delivers rows through channel adapters at each
+platform's pace: a turn's replies at once after its commit (`flush`), everything else as it
+falls due (`send_due`, the periodic job).
 
-Each due row is claimed for a short lease (PostgreSQL: FOR UPDATE SKIP LOCKED, so several
-processes share the work), then sent one part at a time, the progress committed after each
-part: a crash repeats at most the one message in flight. 429 holds every send for its
-retry_after; 403 marks the identity blocked and skips it until the person writes again;
-5xx and timeouts are retried with backoff; other refusals are marked failed."""
+Rows are claimed for a short lease that is renewed while this worker sends them, so no row is
+sent by two workers and a dead worker's rows are taken over within seconds. Each row is sent
+one part at a time, the progress committed as it goes: a crash repeats at most the part in
+flight. Each channel has its own limiter: a 429 holds that platform for its retry_after;
+consecutive 5xx or dropped connections open its circuit (one probe, then on); 403 marks the
+identity blocked and skips it until the person writes again; a refusal for one recipient
+(outside Messenger's window) holds that recipient's rows only; other refusals fail the row."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.db.models import ChannelIdentity, OutboxMessage, Participant
+from bot.db.models import ChannelIdentity, OutboxMessage
+from bot.delivery import claims
+from bot.delivery.channel import ChannelSender, DeliveryError, DeliveryKind
+from bot.delivery.claims import Claimed, Identity
 from bot.delivery.limiter import RateLimiter
-from bot.delivery.outbox import OutboxState
+from bot.delivery.outbox import REPLY_PURPOSE, OutboxState
 from bot.delivery.payload import load_replies
-from bot.dialogue.events import Outbound
+from bot.dialogue.events import Notice, Outbound
+
+__all__ = ["ChannelSender", "DeliveryError", "DeliveryKind", "OutboxSender", "Settled"]
 
 log = logging.getLogger("bot.delivery")
 NO_SENDER_WAIT = timedelta(hours=1)
-
-
-class DeliveryKind(StrEnum):
-    """Why a send did not go through."""
-
-    BLOCKED = "blocked"  # the person blocked the bot (403): skip them until they write again
-    RETRY = "retry"  # rate limited (429, with retry_after), 5xx or a timeout: try again later
-    FAILED = "failed"  # refused for good (a bad request): give up on this message
-
-
-class DeliveryError(Exception):
-    """A channel adapter's report of a failed send."""
-
-    def __init__(
-        self, kind: DeliveryKind, reason: str, *, retry_after: float | None = None
-    ) -> None:
-        super().__init__(f"{kind}: {reason}")
-        self.kind = kind
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-class ChannelSender(Protocol):
-    """A channel adapter's sending side. It may also define
-    ``defer_until(last_inbound_at, now) -> datetime | None`` to hold messages (None: send now),
-    and ``post(external_id, text) -> message id`` with ``edit(external_id, message_id, text)``
-    to keep one message up to date outside any update (a broadcast's live progress)."""
-
-    channel: str
-
-    async def send(self, external_id: str, replies: Sequence[Outbound]) -> None:
-        """Send the replies to one person, in order; DeliveryError if it cannot."""
-        ...
+HELD_RECHECK = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -79,27 +56,6 @@ Listener = Callable[[Settled], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class _Identity:
-    channel: str
-    external_id: str
-    last_inbound_at: datetime | None
-    created_at: datetime
-    blocked: bool
-
-
-@dataclass
-class _Claimed:
-    id: int
-    participant_id: int
-    purpose: str
-    broadcast_id: int | None
-    payload: list[Any]
-    attempts: int
-    parts_sent: int
-    identities: list[_Identity]
-
-
-@dataclass(frozen=True)
 class _Outcome:
     state: OutboxState
     not_before: datetime | None = None
@@ -110,7 +66,7 @@ class _Outcome:
 
 
 class OutboxSender:
-    """Sends due outbox rows; `send_due` is the periodic job."""
+    """Sends outbox rows: `flush` a person's owed rows now, `send_due` whatever is due."""
 
     def __init__(
         self,
@@ -119,41 +75,72 @@ class OutboxSender:
         *,
         limiter: RateLimiter | None = None,
         batch_size: int = 30,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = timedelta(seconds=15),
         max_attempts: int = 8,
         backoff: timedelta = timedelta(seconds=5),
         max_backoff: timedelta = timedelta(minutes=30),
         max_batches: int = 20,
+        max_wait: float = 5.0,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self.limiter = limiter or RateLimiter(clock)
+        # The pace of channels registered without one of their own (tests, the terminal).
+        self.limiter = limiter or RateLimiter(clock, unlimited=True)
         self._batch_size = batch_size
         self._lease = lease
         self._max_attempts = max_attempts
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._max_batches = max_batches
+        self._max_wait = max_wait  # a wait longer than this puts the row back instead
         self._senders: dict[str, ChannelSender] = {}
+        self._limiters: dict[str, RateLimiter] = {}
         self._listeners: list[Listener] = []
+        self._person_locks: dict[int, asyncio.Lock] = {}
+        self._in_flight: dict[int, int] = {}  # row id -> how many sends hold it
+        self._heartbeat: asyncio.Task[None] | None = None
 
-    def register(self, sender: ChannelSender) -> None:
-        """Deliver through this channel adapter from now on."""
+    # --- wiring ----------------------------------------------------------------------------
+
+    def register(self, sender: ChannelSender, limiter: RateLimiter | None = None) -> None:
+        """Deliver through this channel adapter from now on, at `limiter`'s pace."""
         self._senders[sender.channel] = sender
+        if limiter is not None:
+            self._limiters[sender.channel] = limiter
 
     def sender_for(self, channel: str) -> ChannelSender | None:
         """The adapter registered for `channel`, if any (e.g. to edit a progress message)."""
         return self._senders.get(channel)
 
+    def limiter_for(self, channel: str) -> RateLimiter:
+        """The pace of one channel (its own limiter, else the shared default)."""
+        return self._limiters.get(channel, self.limiter)
+
     def add_listener(self, listener: Listener) -> None:
         """Call `listener` (after commit) whenever a row is sent, blocked or failed."""
         self._listeners.append(listener)
+
+    # --- the two ways in -------------------------------------------------------------------
+
+    async def flush(self, participant_id: int) -> Counter[str]:
+        """Send a person's owed rows now (a turn's replies after its commit), in order."""
+        async with self._lock(participant_id):
+            now = self._clock.now()
+            async with self._sessions() as session, session.begin():
+                claimed = await claims.claim(
+                    session, claims.person_clause(participant_id, now), now, self._lease, 20
+                )
+            return await self._send_rows(claimed, locked=True)
 
     async def send_due(self) -> Counter[str]:
         """Send what is due now, batch by batch; returns how many rows ended in each state."""
         totals: Counter[str] = Counter()
         for _ in range(self._max_batches):
-            claimed = await self._claim(self._clock.now())
+            now = self._clock.now()
+            async with self._sessions() as session, session.begin():
+                claimed = await claims.claim(
+                    session, claims.due_clause(now), now, self._lease, self._batch_size
+                )
             if not claimed:
                 break
             counts = await self._send_batch(claimed)
@@ -167,61 +154,62 @@ class OutboxSender:
                 break
         return totals
 
-    async def _claim(self, now: datetime) -> list[_Claimed]:
-        due = or_(
-            and_(
-                OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.HELD]),
-                OutboxMessage.not_before <= now,
-            ),
-            and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.lease_until <= now),
-        )
-        async with self._sessions() as session, session.begin():
-            rows = list(
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(due)
-                    .order_by(OutboxMessage.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            if not rows:
-                return []
-            ids = [row.id for row in rows]
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(state=OutboxState.SENDING, lease_until=now + self._lease)
-            )
-            people = {row.participant_id for row in rows}
-            identities: dict[int, list[_Identity]] = defaultdict(list)
-            found = await session.execute(
-                select(ChannelIdentity, Participant.last_seen_at)
-                .join(Participant, Participant.id == ChannelIdentity.participant_id)
-                .where(ChannelIdentity.participant_id.in_(people))
-            )
-            for identity, last_seen in found:
-                identities[identity.participant_id].append(_identity(identity, last_seen))
-            return [
-                _Claimed(
-                    row.id,
-                    row.participant_id,
-                    row.purpose,
-                    row.broadcast_id,
-                    list(row.payload),
-                    row.attempts,
-                    row.parts_sent,
-                    identities.get(row.participant_id, []),
-                )
-                for row in rows
-            ]
+    async def send_once(
+        self,
+        channel: str,
+        external_id: str,
+        replies: list[Outbound],
+        source: dict[str, Any] | None = None,
+    ) -> bool:
+        """Send a short notice that is not worth a row (a "slow down" before any database
+        work, a "sorry" for a turn that was rolled back), at the channel's pace; False if it
+        could not go now."""
+        sender = self._senders.get(channel)
+        if sender is None:
+            return False
+        limiter = self.limiter_for(channel)
+        try:
+            for reply in replies:
+                key = f"{channel}:{external_id}"
+                if not isinstance(reply, Notice) and not await limiter.wait(
+                    key, urgent=True, max_wait=2
+                ):
+                    return False
+                await sender.send(external_id, [reply], source or {})
+        except Exception as error:
+            log.warning("notice not sent channel=%s: %r", channel, error)
+            return False
+        return True
 
-    async def _send_batch(self, claimed: list[_Claimed]) -> Counter[str]:
-        by_person: dict[int, list[_Claimed]] = defaultdict(list)
+    async def recover_orphans(self) -> int:
+        """At start on SQLite (one process): rows left "sending" by a crash go again."""
+        async with self._sessions() as session, session.begin():
+            return await claims.recover_orphans(session, self._clock.now())
+
+    async def aclose(self) -> None:
+        """Stop renewing leases (shutdown)."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def _lock(self, participant_id: int) -> asyncio.Lock:
+        lock = self._person_locks.get(participant_id)
+        if lock is None:
+            if len(self._person_locks) > 10_000:
+                self._person_locks = {k: v for k, v in self._person_locks.items() if v.locked()}
+            lock = self._person_locks[participant_id] = asyncio.Lock()
+        return lock
+
+    async def _send_batch(self, claimed: list[Claimed]) -> Counter[str]:
+        by_person: dict[int, list[Claimed]] = defaultdict(list)
         for row in claimed:
             by_person[row.participant_id].append(row)
         results = await asyncio.gather(
-            *(self._send_person(rows) for rows in by_person.values()), return_exceptions=True
+            *(self._send_rows(rows) for rows in by_person.values()), return_exceptions=True
         )
         counts: Counter[str] = Counter()
         for result in results:
@@ -232,37 +220,60 @@ class OutboxSender:
                 counts.update(result)
         return counts
 
-    async def _send_person(self, rows: list[_Claimed]) -> Counter[str]:
+    async def _send_rows(self, rows: list[Claimed], *, locked: bool = False) -> Counter[str]:
         """One person's rows in order; after one that did not go, the rest wait too."""
+        if not rows:
+            return Counter()
+        if not locked:
+            async with self._lock(rows[0].participant_id):
+                return await self._send_rows(rows, locked=True)
+        self._hold(rows)
         counts: Counter[str] = Counter()
-        for number, row in enumerate(rows):
-            outcome = await self._send_row(row)
-            await self._record(row, outcome)
-            counts[outcome.state] += 1
-            if outcome.state is not OutboxState.SENT:
-                later = rows[number + 1 :]
-                if later:
-                    await self._release(later, outcome.not_before or self._clock.now())
-                    counts["deferred"] += len(later)
-                break
+        try:
+            for number, row in enumerate(rows):
+                outcome = await self._send_row(row)
+                await self._record(row, outcome)
+                counts[outcome.state] += 1
+                if outcome.state is not OutboxState.SENT:
+                    later = rows[number + 1 :]
+                    if later:
+                        await self._release(later, outcome.not_before or self._clock.now())
+                        counts["deferred"] += len(later)
+                    break
+        finally:
+            self._let_go(rows)
         return counts
 
-    async def _send_row(self, row: _Claimed) -> _Outcome:
+    def _identity(self, row: Claimed) -> Identity | None:
+        if row.target is not None:  # a reply: the chat its update came from
+            channel, external_id = row.target
+            for identity in row.identities:
+                if identity.channel == channel and identity.external_id == external_id:
+                    return identity if channel in self._senders and not identity.blocked else None
+            return None
+        usable = [i for i in row.identities if not i.blocked and i.channel in self._senders]
+        if not usable:  # else the channel the person used last
+            return None
+        return max(usable, key=lambda i: (i.last_inbound_at or i.created_at, i.created_at))
+
+    def _unreachable(self, row: Claimed, now: datetime) -> _Outcome:
+        candidates = row.identities
+        if row.target is not None:
+            candidates = [i for i in candidates if (i.channel, i.external_id) == row.target]
+        if not candidates or all(i.blocked for i in candidates):
+            return _Outcome(OutboxState.BLOCKED, error="no reachable channel", attempted=False)
+        channels = ",".join(sorted({i.channel for i in candidates}))
+        reason = f"no sender for channel {channels}"
+        return _Outcome(OutboxState.HELD, now + NO_SENDER_WAIT, reason, attempted=False)
+
+    async def _send_row(self, row: Claimed) -> _Outcome:
         now = self._clock.now()
-        identity = self._choose(row.identities)
+        identity = self._identity(row)
         if identity is None:
-            if not row.identities or all(i.blocked for i in row.identities):
-                return _Outcome(OutboxState.BLOCKED, error="no reachable channel", attempted=False)
-            channels = ",".join(sorted({i.channel for i in row.identities}))
-            return _Outcome(
-                OutboxState.HELD,
-                now + NO_SENDER_WAIT,
-                f"no sender for channel {channels}",
-                attempted=False,
-            )
+            return self._unreachable(row, now)
         sender = self._senders[identity.channel]
         defer = getattr(sender, "defer_until", None)
-        if defer is not None:
+        if defer is not None and row.purpose != REPLY_PURPOSE:
             until = defer(identity.last_inbound_at, now)
             if until is not None and until > now:
                 reason = f"held by {identity.channel} until {until.isoformat(timespec='minutes')}"
@@ -271,48 +282,93 @@ class OutboxSender:
             replies = load_replies(row.payload)
         except (TypeError, ValueError) as error:
             return _Outcome(OutboxState.FAILED, error=f"unreadable payload: {error}"[:300])
+        limiter = self.limiter_for(identity.channel)
         key = f"{identity.channel}:{identity.external_id}"
+        urgent = row.purpose == REPLY_PURPOSE
         while row.parts_sent < len(replies):
-            await self.limiter.wait(key)
+            part = replies[row.parts_sent]
+            # An acknowledgement of a press is no message: it does not wait for a slot.
+            if not isinstance(part, Notice) and not await limiter.wait(
+                key, urgent=urgent, max_wait=self._max_wait
+            ):
+                later = max(limiter.ready_at(key), now)
+                return _Outcome(OutboxState.PENDING, later, "paced", identity.channel, False)
             try:
-                await sender.send(identity.external_id, [replies[row.parts_sent]])
+                if urgent:  # a reply: says what was pressed (possibly nothing)
+                    await sender.send(identity.external_id, [part], row.source or {})
+                else:
+                    await sender.send(identity.external_id, [part])
             except DeliveryError as error:
-                return self._failure(row, identity, error)
+                return self._failure(row, identity, error, limiter)
             except Exception as error:  # an adapter bug or an unforeseen network error
-                return self._failure(
-                    row, identity, DeliveryError(DeliveryKind.RETRY, repr(error)[:200])
-                )
+                failure = DeliveryError(DeliveryKind.RETRY, repr(error)[:200])
+                return self._failure(row, identity, failure, limiter)
+            if not isinstance(part, Notice):
+                limiter.record_success()
             row.parts_sent += 1
-            if row.parts_sent < len(replies):
+            if row.parts_sent < len(replies) and not urgent:
                 await self._progress(row)
         return _Outcome(OutboxState.SENT, channel=identity.channel)
 
-    def _choose(self, identities: list[_Identity]) -> _Identity | None:
-        """The channel the person used last, among those we can send through."""
-        usable = [i for i in identities if not i.blocked and i.channel in self._senders]
-        if not usable:
-            return None
-        return max(usable, key=lambda i: (i.last_inbound_at or i.created_at, i.created_at))
-
-    def _failure(self, row: _Claimed, identity: _Identity, error: DeliveryError) -> _Outcome:
+    def _failure(
+        self, row: Claimed, identity: Identity, error: DeliveryError, limiter: RateLimiter
+    ) -> _Outcome:
         now = self._clock.now()
         reason = f"{error.kind}: {error.reason}"[:300]
         if error.kind is DeliveryKind.BLOCKED:
             rest = [i for i in row.identities if i is not identity]
-            state = OutboxState.PENDING if self._choose(rest) is not None else OutboxState.BLOCKED
+            reachable = row.target is None and any(
+                not i.blocked and i.channel in self._senders for i in rest
+            )
+            state = OutboxState.PENDING if reachable else OutboxState.BLOCKED
             return _Outcome(state, now, reason, identity.channel, blocked=True)
         if error.kind is DeliveryKind.FAILED:
             return _Outcome(OutboxState.FAILED, None, reason, identity.channel)
-        if error.retry_after is not None:
+        if error.kind is DeliveryKind.HELD:  # this recipient only, until they write again
+            return _Outcome(OutboxState.HELD, now + HELD_RECHECK, reason, identity.channel)
+        if error.retry_after is not None:  # the platform said how long: the platform waits
             until = now + timedelta(seconds=error.retry_after)
-            self.limiter.hold(until)
-            return _Outcome(OutboxState.PENDING, until, reason, identity.channel)
+            limiter.hold(until)
+            return _Outcome(OutboxState.PENDING, until, reason, identity.channel, False)
+        limiter.record_failure()
         if row.attempts + 1 >= self._max_attempts:
             return _Outcome(OutboxState.FAILED, None, reason, identity.channel)
         delay = min(self._backoff * 2**row.attempts, self._max_backoff)
         return _Outcome(OutboxState.PENDING, now + delay, reason, identity.channel)
 
-    async def _progress(self, row: _Claimed) -> None:
+    # --- leases ----------------------------------------------------------------------------
+
+    def _hold(self, rows: Sequence[Claimed]) -> None:
+        for row in rows:
+            self._in_flight[row.id] = self._in_flight.get(row.id, 0) + 1
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._renew_leases())
+
+    def _let_go(self, rows: Sequence[Claimed]) -> None:
+        for row in rows:
+            left = self._in_flight.get(row.id, 1) - 1
+            if left <= 0:
+                self._in_flight.pop(row.id, None)
+            else:
+                self._in_flight[row.id] = left
+
+    async def _renew_leases(self) -> None:
+        """While this worker holds rows, keep their leases ahead of the clock."""
+        interval = self._lease.total_seconds() / 3
+        while self._in_flight:
+            await asyncio.sleep(interval)
+            ids = list(self._in_flight)
+            if not ids:
+                break
+            try:
+                async with self._sessions() as session, session.begin():
+                    await claims.renew(session, ids, self._clock.now() + self._lease)
+            except Exception as error:
+                log.warning("outbox lease renewal failed rows=%d: %r", len(ids), error)
+
+    # --- bookkeeping -----------------------------------------------------------------------
+
+    async def _progress(self, row: Claimed) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(OutboxMessage)
@@ -320,7 +376,7 @@ class OutboxSender:
                 .values(parts_sent=row.parts_sent)
             )
 
-    async def _record(self, row: _Claimed, outcome: _Outcome) -> None:
+    async def _record(self, row: Claimed, outcome: _Outcome) -> None:
         now = self._clock.now()
         values: dict[str, Any] = {
             "state": outcome.state,
@@ -359,24 +415,10 @@ class OutboxSender:
                 except Exception:
                     log.exception("outbox listener failed outbox=%s", row.id)
 
-    async def _release(self, rows: list[_Claimed], not_before: datetime) -> None:
+    async def _release(self, rows: list[Claimed], not_before: datetime) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_([row.id for row in rows]))
                 .values(state=OutboxState.PENDING, lease_until=None, not_before=not_before)
             )
-
-
-def _identity(identity: ChannelIdentity, last_seen: datetime) -> _Identity:
-    blocked_at = identity.blocked_at
-    # Writing to the bot again after a block means the person unblocked it.
-    seen = identity.last_inbound_at or last_seen
-    blocked = blocked_at is not None and (seen is None or seen <= blocked_at)
-    return _Identity(
-        identity.channel,
-        identity.external_id,
-        identity.last_inbound_at,
-        identity.created_at,
-        blocked,
-    )

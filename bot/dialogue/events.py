@@ -29,6 +29,10 @@ class Inbound:
     # A picture sent instead of text, as "<kind>:<platform file id>" (e.g. "photo:AgAD..."),
     # kept as evidence of an idea's step (issue 6); empty for anything else.
     attachment: str = ""
+    # What a button press came from: the message that holds the button (to edit it) and the
+    # platform's id of the press (to acknowledge it, e.g. a Telegram callback query).
+    message_id: str | None = None
+    ack_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ class Turn:
     replies: list[Outbound] = field(default_factory=list)
     ok: bool = True
     duplicate: bool = False
+    # The person is gone after this turn (erased): the replies are sent without a row.
+    unstored: bool = False
 
 
 class Handler(Protocol):

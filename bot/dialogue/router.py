@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.loader import ContentStore
-from bot.db.models import DialogueState, Enrollment
+from bot.db.models import DialogueState, Enrollment, OutboxMessage, Participant
+from bot.delivery import outbox
+from bot.delivery.outbox import OutboxState
+from bot.delivery.sender import OutboxSender, Settled
 from bot.dialogue import learning, onboarding, quiz
 from bot.dialogue.deps import Deps
 from bot.dialogue.events import (
@@ -55,6 +60,7 @@ class _Trace:
     participant_id: int | None = None
     event: str = "-"
     language: str | None = None
+    person: Participant | None = None
 
 
 class Dialogue:
@@ -71,6 +77,7 @@ class Dialogue:
         registry: Registry | None = None,
         deps: Deps | None = None,
         flood: FloodGuard | None = None,
+        outbox: OutboxSender | None = None,
     ) -> None:
         self._sessions = sessions
         self._content = content
@@ -84,6 +91,10 @@ class Dialogue:
         self.registry = registry
         self.deps = deps or Deps(content=content, clock=clock, sessions=sessions)
         self._flood = flood
+        # The one road out: replies are outbox rows, sent by this sender after the commit.
+        self.outbox = outbox or OutboxSender(sessions, clock)
+        self.outbox.add_listener(self._on_settled)
+        self._apologised: dict[tuple[str, str], None] = {}
 
     def menu_commands(self) -> list[tuple[str, str]]:
         """(name, description) of the commands every participant may use, for the platform menu."""
@@ -95,7 +106,8 @@ class Dialogue:
         return [*COMMANDS_HEAD, *extra, *COMMANDS_TAIL]
 
     async def handle(self, inbound: Inbound) -> Turn:
-        """Handle one event in one transaction; a failure rolls back and still gets a reply."""
+        """Handle one event in one transaction that also writes its replies to the outbox,
+        then send them at once. A failure rolls back and still gets a reply."""
         started = time.perf_counter()
         trace = _Trace(event=_event_name(inbound, self.registry))
         flooded = self._flooded(inbound)
@@ -107,16 +119,15 @@ class Dialogue:
                 trace.event,
                 len(flooded.replies),
             )
+            if flooded.replies:
+                await self.outbox.send_once(inbound.channel, inbound.user_id, flooded.replies)
             return flooded
         try:
-            async with self._sessions() as session, session.begin():
-                now = self._clock.now()
-                if inbound.update_id is not None and not await participants.claim_update(
-                    session, inbound.channel, inbound.update_id, now
-                ):
-                    turn = Turn(duplicate=True)
-                else:
-                    turn = Turn(await self._route(session, inbound, trace))
+            turn = await self._transaction(inbound, trace)
+            if turn.unstored:
+                await self.outbox.send_once(
+                    inbound.channel, inbound.user_id, turn.replies, _source(inbound)
+                )
         except Exception:
             log.exception(
                 "update failed channel=%s update=%s participant=%s event=%s",
@@ -125,9 +136,12 @@ class Dialogue:
                 trace.participant_id,
                 trace.event,
             )
-            tr = self._translations.get(trace.language)
-            sorry = tr.gettext("Sorry, something went wrong on my side. Please try again.")
-            turn = Turn([Message(sorry)], ok=False)
+            turn = await self._apologise(inbound, trace)
+        if trace.participant_id is not None and self.outbox.sender_for(inbound.channel):
+            try:  # sent now; what cannot go now, the outbox's loop sends later
+                await self.outbox.flush(trace.participant_id)
+            except Exception:
+                log.exception("reply flush failed participant=%s", trace.participant_id)
         if self._flood is not None:
             self._flood.remember_language(inbound.channel, inbound.user_id, trace.language)
         log.info(
@@ -141,6 +155,78 @@ class Dialogue:
             (time.perf_counter() - started) * 1000,
         )
         return turn
+
+    async def _transaction(self, inbound: Inbound, trace: _Trace) -> Turn:
+        """The turn's one transaction: the update's ledger entry, the changes, the replies."""
+        async with self._sessions() as session, session.begin():
+            now = self._clock.now()
+            if inbound.update_id is not None and not await participants.claim_update(
+                session, inbound.channel, inbound.update_id, now
+            ):
+                # Delivered again: send whatever of its replies is still unsent (flush).
+                person = await participants.find_participant(
+                    session, inbound.channel, inbound.user_id
+                )
+                trace.participant_id = person.id if person is not None else None
+                return Turn(duplicate=True)
+            replies = _acknowledged_first(inbound, await self._route(session, inbound, trace))
+            if trace.person is not None and trace.person not in session:
+                # The person became someone else in this turn (/link joined two accounts).
+                joined = await participants.find_participant(
+                    session, inbound.channel, inbound.user_id
+                )
+                trace.participant_id = joined.id if joined is not None else None
+                if joined is None:  # erased (/deleteme): the goodbye keeps no row of them
+                    return Turn(replies, unstored=True)
+            if replies and trace.participant_id is not None:
+                await outbox.enqueue_reply(
+                    session,
+                    participant_id=trace.participant_id,
+                    channel=inbound.channel,
+                    external_id=inbound.user_id,
+                    update_key=inbound.update_id or uuid.uuid4().hex,
+                    replies=replies,
+                    now=now,
+                    source=_source(inbound),
+                )
+            return Turn(replies)
+
+    async def _apologise(self, inbound: Inbound, trace: _Trace) -> Turn:
+        """Nothing of the turn was kept: say so once per update (a re-delivery that fails
+        again stays quiet), straight to the chat, since no row can be written with it."""
+        tr = self._translations.get(trace.language)
+        sorry = tr.gettext("Sorry, something went wrong on my side. Please try again.")
+        replies: list[Outbound] = [Message(sorry)]
+        key = (inbound.channel, inbound.update_id or "")
+        if inbound.update_id is None or key not in self._apologised:
+            self._apologised[key] = None
+            while len(self._apologised) > 1024:
+                del self._apologised[next(iter(self._apologised))]
+            if inbound.ack_id:
+                replies = [Notice(""), *replies]
+            if self.outbox.sender_for(inbound.channel):
+                await self.outbox.send_once(
+                    inbound.channel, inbound.user_id, replies, _source(inbound)
+                )
+        return Turn(replies, ok=False)
+
+    async def _on_settled(self, settled: Settled) -> None:
+        """A reply the platform refused for good (say, a text it finds too long): the person
+        is told something went wrong rather than left without an answer."""
+        if settled.purpose != outbox.REPLY_PURPOSE or settled.state is not OutboxState.FAILED:
+            return
+        async with self._sessions() as session:
+            found = await session.execute(
+                select(OutboxMessage.channel, OutboxMessage.external_id, Participant.language)
+                .join(Participant, Participant.id == OutboxMessage.participant_id)
+                .where(OutboxMessage.id == settled.outbox_id)
+            )
+            row = found.first()
+        if row is None or row.channel is None or row.external_id is None:
+            return
+        tr = self._translations.get(row.language)
+        sorry = tr.gettext("Sorry, something went wrong on my side. Please try again.")
+        await self.outbox.send_once(row.channel, row.external_id, [Message(sorry)])
 
     def _flooded(self, inbound: Inbound) -> Turn | None:
         """A Turn when flood control stops this update, else None."""
@@ -173,7 +259,7 @@ class Dialogue:
             person = await participants.register(
                 session, inbound.channel, inbound.user_id, language, now
             )
-        trace.participant_id, trace.language = person.id, person.language
+        trace.participant_id, trace.language, trace.person = person.id, person.language, person
         person.last_seen_at = now
         await identities.note_inbound(session, person.id, inbound.channel, inbound.user_id, now)
         ctx = Context(
@@ -348,6 +434,21 @@ class Dialogue:
         lines += [f"/{name} — {ctx._(description)}" for name, description in names]
         buttons = rows(Button(ctx._("▶️ Next lesson"), "cmd:next")) if menu else ()
         return Message("\n".join(lines), buttons)
+
+
+def _source(inbound: Inbound) -> dict[str, str] | None:
+    """What a reply may refer to: the pressed message and the press itself."""
+    source = {"message_id": inbound.message_id, "ack_id": inbound.ack_id}
+    return {k: v for k, v in source.items() if v} or None
+
+
+def _acknowledged_first(inbound: Inbound, replies: list[Outbound]) -> list[Outbound]:
+    """A button press is acknowledged first (the spinner stops), with the turn's notice."""
+    if inbound.kind is not InboundKind.BUTTON:
+        return replies
+    notices = [r for r in replies if isinstance(r, Notice)]
+    rest = [r for r in replies if not isinstance(r, Notice)]
+    return [notices[0] if notices else Notice(""), *rest]
 
 
 def _event_name(inbound: Inbound, registry: Registry) -> str:

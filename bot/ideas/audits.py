@@ -3,11 +3,14 @@ the same site, and put the report into words (each finding with its lesson and a
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,9 +29,10 @@ from bot.ideas.findings import (
     links_to_check,
     parse_html,
 )
-from bot.ideas.webaudit import AuditRefused, WebFetcher, normalise_url
+from bot.ideas.webaudit import DEFAULT_PORTS, AuditRefused, WebFetcher, normalise_url
 
 MESSAGE_LIMIT = 3500
+SITE_KEY_LIMIT = 255  # web_audits.site is String(255)
 SEVERITY_MARKS = {"high": "🔴", "medium": "🟠", "low": "🟡"}
 IDEAS_SUGGESTED = 3
 
@@ -62,17 +66,49 @@ class AuditReport:
 
     url: str
     final_url: str
-    site: str
+    site: str  # site_key(final_url): which earlier check this one is compared with
     findings: list[Finding]
 
 
 def site_of(url: str) -> str:
-    """The site a URL belongs to, for comparing checks: its host without www."""
+    """The site a URL belongs to, to name it in a report: its host without www."""
     return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
+def site_key(url: str) -> str:
+    """What a check is compared by: scheme://host:port/path (host lowercased, the default
+    port written out, no query or fragment), at most SITE_KEY_LIMIT characters (a longer key
+    keeps its beginning and ends in a hash of the whole)."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii").lower()
+        port = parsed.port or DEFAULT_PORTS[parsed.scheme]
+    except (httpx.InvalidURL, ValueError, KeyError, UnicodeError):
+        key = url.strip()
+    else:
+        path = parsed.raw_path.split(b"?", 1)[0].decode("ascii") or "/"
+        named = f"[{host}]" if ":" in host else host
+        key = f"{parsed.scheme}://{named}:{port}{path}"
+    if len(key) <= SITE_KEY_LIMIT:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return key[: SITE_KEY_LIMIT - len(digest) - 1] + "#" + digest
+
+
 async def check_page(fetcher: WebFetcher, raw_url: str) -> AuditReport:
-    """Fetch and judge a page (raises AuditRefused when it cannot be checked)."""
+    """Fetch and judge a page within the policy's deadline (raises AuditRefused when it
+    cannot be checked, reason "timeout" when the deadline passes). The probes of images and
+    links and the https check stop a little before the deadline and report what answered."""
+    deadline = fetcher.policy.deadline
+    end = asyncio.get_running_loop().time() + deadline
+    try:
+        async with asyncio.timeout_at(end):
+            return await _check_page(fetcher, raw_url, end - min(1.0, deadline / 10))
+    except TimeoutError as error:
+        raise AuditRefused("timeout", "deadline") from error
+
+
+async def _check_page(fetcher: WebFetcher, raw_url: str, extras_until: float) -> AuditReport:
     page = await fetcher.fetch_page(normalise_url(raw_url))
     content_type = page.headers.get("content-type", "")
     charset = content_type.split("charset=", 1)[1].strip() if "charset=" in content_type else None
@@ -83,12 +119,15 @@ async def check_page(fetcher: WebFetcher, raw_url: str) -> AuditReport:
     images = images_to_check(parsed)
     links = links_to_check(parsed)
     favicon = None if parsed.has_icon else urljoin(page.final_url, "/favicon.ico")
-    probes = await fetcher.probe_all([*images, *links, *([favicon] if favicon else [])])
+    probes, http_redirects = await asyncio.gather(
+        fetcher.probe_all([*images, *links, *([favicon] if favicon else [])], until=extras_until),
+        fetcher.redirects_to_https(page, until=extras_until),
+    )
     facts = PageFacts(
         final_url=page.final_url,
         html_bytes=len(page.body),
         hsts="strict-transport-security" in page.headers,
-        http_redirects=await fetcher.redirects_to_https(page),
+        http_redirects=http_redirects,
     )
     findings = evaluate(
         parsed,
@@ -97,7 +136,7 @@ async def check_page(fetcher: WebFetcher, raw_url: str) -> AuditReport:
         {url: probes[url] for url in links if url in probes},
         probes.get(favicon) if favicon else None,
     )
-    return AuditReport(page.url, page.final_url, site_of(page.final_url), findings)
+    return AuditReport(page.url, page.final_url, site_key(page.final_url), findings)
 
 
 def _stored(findings: list[Finding]) -> dict[str, Any]:
@@ -111,7 +150,8 @@ def _stored(findings: list[Finding]) -> dict[str, Any]:
 async def store_report(
     session: AsyncSession, participant_id: int, report: AuditReport, now: datetime
 ) -> tuple[WebAudit, WebAudit | None]:
-    """Save a check; return it and this participant's previous check of the same site."""
+    """Save a check; return it and this participant's previous check of the same page
+    (same scheme, host, port and path: see site_key)."""
     previous = await session.scalar(
         select(WebAudit)
         .where(WebAudit.participant_id == participant_id, WebAudit.site == report.site)
@@ -162,7 +202,7 @@ def render_report(
     problems = [c for c, f in audit.findings.items() if not f["ok"] and c in known]
     problems.sort(key=lambda c: SEVERITIES.index(audit.findings[c]["severity"]))
     passed = [c for c, f in audit.findings.items() if f["ok"] and c in known]
-    head = fill(_("🔎 <b>Check of {site}</b>"), site=audit.site) + "\n"
+    head = fill(_("🔎 <b>Check of {site}</b>"), site=site_of(audit.final_url)) + "\n"
     head += fill(
         _("To improve: {problems}. Fine: {passed}."), problems=len(problems), passed=len(passed)
     )

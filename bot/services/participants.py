@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -19,17 +20,18 @@ from bot.db.models import (
 
 
 async def claim_update(session: AsyncSession, channel: str, update_key: str, now: datetime) -> bool:
-    """Record an update as handled; False if it was handled before (a re-delivery)."""
-    seen = await session.scalar(
-        select(ProcessedUpdate.id).where(
-            ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == update_key
-        )
+    """Record an update as handled; False if it was handled before (a re-delivery). One
+    statement that begins as a write: a second process handling the same update at the same
+    moment waits for the first one's commit (PostgreSQL) and then sees a duplicate."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values(channel=channel, update_key=update_key, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(ProcessedUpdate.id)
     )
-    if seen is not None:
-        return False
-    session.add(ProcessedUpdate(channel=channel, update_key=update_key, processed_at=now))
-    await session.flush()
-    return True
+    return await session.scalar(statement) is not None
 
 
 async def find_participant(

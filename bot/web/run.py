@@ -13,7 +13,6 @@ from starlette.applications import Starlette
 from bot.app import App, telegram_channel
 from bot.channels.messenger import MessengerChannel, MessengerSender
 from bot.channels.messenger_api import MessengerAPI
-from bot.channels.telegram_sender import TelegramSender
 from bot.web.app import Hook, create_web_app
 from bot.web.messenger import MessengerWebhook
 from bot.web.telegram import PATH as TELEGRAM_PATH
@@ -68,14 +67,21 @@ def build_web(
     if settings.messenger_enabled:
         assert settings.messenger_app_secret and settings.messenger_verify_token
         api = messenger_api(app, client)
+        sender = MessengerSender(
+            api, app.sessions, app.translations, tag=settings.messenger_message_tag
+        )
+        channel = MessengerChannel(
+            app.dialogue,
+            api,
+            outbox=app.outbox,
+            sender=sender,
+            limiter=app.limiters.get("messenger"),
+        )
         messenger = MessengerWebhook(
-            MessengerChannel(app.dialogue, api),
+            channel,
             app_secret=settings.messenger_app_secret.get_secret_value(),
             verify_token=settings.messenger_verify_token.get_secret_value(),
             max_body_bytes=settings.webhook_max_body_bytes,
-        )
-        sender = MessengerSender(
-            api, app.sessions, app.translations, tag=settings.messenger_message_tag
         )
     web = create_web_app(
         sessions=app.sessions,
@@ -89,15 +95,10 @@ def build_web(
 
 
 def register_senders(app: App, parts: WebParts) -> None:
-    """Let the outbox deliver through the platforms this app serves; Messenger's notices of
-    waiting lessons run as a periodic job."""
-    if app.outbox is None:
-        return
-    if parts.telegram is not None:
-        app.outbox.register(TelegramSender(parts.telegram.channel.application.bot))
+    """The channels registered their senders with the outbox when built; Messenger's notices
+    of waiting lessons run as a periodic job."""
     sender = parts.messenger_sender
     if sender is not None:
-        app.outbox.register(sender)
 
         async def send_notices() -> int:
             return await sender.send_waiting_notices(app.clock.now())
@@ -110,7 +111,7 @@ async def serve(app: App) -> None:
     settings = app.settings
 
     async def start_jobs() -> None:
-        app.jobs.start()
+        await app.start()
 
     async def stop_jobs() -> None:
         await app.jobs.stop()

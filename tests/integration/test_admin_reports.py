@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from bot.channels.console import ConsoleChannel
 from bot.clock import FakeClock
 from bot.content.loader import ContentStore
-from bot.dialogue.events import Document, Inbound, InboundKind, Message, Photo
+from bot.dialogue.events import Document, Inbound, InboundKind, Message, Notice, Photo
 from bot.dialogue.router import Dialogue
 from bot.i18n import Translations
 from bot.services import stats as stats_service
@@ -27,7 +27,7 @@ __all__ = ["everything"]
 
 async def press(dialogue: Dialogue, user: str, payload: str) -> list:
     turn = await dialogue.handle(Inbound("console", user, InboundKind.BUTTON, payload=payload))
-    return turn.replies
+    return [r for r in turn.replies if not (isinstance(r, Notice) and not r.text)]
 
 
 async def say(dialogue: Dialogue, user: str, text: str) -> list:

@@ -33,7 +33,8 @@ Sessions = async_sessionmaker[AsyncSession]
 Setup = Callable[[ConsoleChannel], Awaitable[None]]
 # Columns that record activity rather than content: touching them is fine.
 ACTIVITY = {"last_seen_at", "last_inbound_at"}
-SKIPPED_TABLES = {"processed_updates"}
+# The update ledger, and the outbox: what the person is sent (checked on its own), not data.
+SKIPPED_TABLES = {"processed_updates", "outbox"}
 _users = count(1)
 
 
@@ -155,6 +156,8 @@ class Writes:
         if verb not in ("INSERT", "UPDATE", "DELETE") or cursor.rowcount == 0:
             return
         if verb == "INSERT" and words[2] in SKIPPED_TABLES:
+            return
+        if verb == "UPDATE" and words[1] in SKIPPED_TABLES:
             return
         if verb == "UPDATE":
             assignments = statement.split(" SET ", 1)[1].split(" WHERE ", 1)[0]

@@ -100,7 +100,9 @@ async def outbox(sessions: Sessions, participant_id: int) -> list[str]:
     async with sessions() as session:
         rows = await session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.participant_id == participant_id)
+            .where(
+                OutboxMessage.participant_id == participant_id, OutboxMessage.purpose != "reply"
+            )
             .order_by(OutboxMessage.id)
         )
         return [
@@ -112,7 +114,9 @@ async def outbox(sessions: Sessions, participant_id: int) -> list[str]:
 async def outbox_buttons(sessions: Sessions, participant_id: int) -> list[str]:
     async with sessions() as session:
         rows = await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.participant_id == participant_id)
+            select(OutboxMessage).where(
+                OutboxMessage.participant_id == participant_id, OutboxMessage.purpose != "reply"
+            )
         )
         return [
             button.payload

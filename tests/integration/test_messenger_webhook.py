@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.messenger import MessengerChannel
 from bot.channels.messenger_api import MessengerAPI
+from bot.clock import FakeClock
 from bot.content.loader import ContentStore
 from bot.db.models import ChannelIdentity, Participant
 from bot.dialogue.router import Dialogue
@@ -136,14 +138,27 @@ async def test_batched_entries_reach_each_person(
     assert await people(sessions) == 2
 
 
-async def test_server_errors_and_rate_limits_are_retried_with_backoff(page: Page) -> None:
+async def test_server_errors_and_rate_limits_are_retried_by_the_outbox(
+    page: Page, dialogue: Dialogue, clock: FakeClock, sessions: async_sessionmaker[AsyncSession]
+) -> None:
     page.graph.fail_next(500)
     page.graph.fail_next(429, code=613, retry_after=7)
-    assert (
-        await page.post(page_body(FakeMessengerUser("psid-r").text("Labas")))
-    ).status_code == 200
-    assert [c.status for c in page.graph.calls[:3]] == [500, 429, 200]
-    assert page.sleeps == [0.5, 7.0]  # backoff, then the server's Retry-After
+    ana = FakeMessengerUser("psid-r")
+    # The turn is committed with its reply: 200 at once, whatever the Send API says.
+    assert (await page.post(page_body(ana.text("Labas")))).status_code == 200
+    assert [c.status for c in page.graph.calls] == [500]
+    assert page.graph.delivered("psid-r") == []
+    clock.advance(timedelta(seconds=6))  # the backoff after a 5xx
+    await dialogue.outbox.send_due()
+    assert [c.status for c in page.graph.calls] == [500, 429]
+    clock.advance(timedelta(seconds=5))
+    await dialogue.outbox.send_due()  # Meta said 7 s: not yet
+    assert [c.status for c in page.graph.calls] == [500, 429]
+    clock.advance(timedelta(seconds=3))
+    await dialogue.outbox.send_due()
+    assert [c.status for c in page.graph.calls][:3] == [500, 429, 200]
+    assert page.sleeps == []  # no sleeping inside a send: the outbox waits instead
+    assert len([c for c in page.graph.delivered("psid-r") if c.quick_replies]) == 1
 
 
 async def test_a_processing_failure_answers_500_and_the_redelivery_is_processed_once(

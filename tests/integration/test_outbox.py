@@ -14,6 +14,7 @@ from telegram import Bot
 from bot.channels.telegram_sender import TelegramSender
 from bot.clock import FakeClock
 from bot.db.models import ChannelIdentity, OutboxMessage
+from bot.delivery import claims
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import broadcast_counts, enqueue
 from bot.delivery.payload import dump_replies, load_replies
@@ -211,17 +212,21 @@ async def test_a_restart_resumes_repeating_nothing_already_sent(
     # The first process sends one part, then dies on the second (the server never answers).
     api.fail_next("sendMessage", status=502, description="Bad Gateway")
     first = make_sender(sessions, clock, api)
-    claimed = await first._claim(clock.now())
+    async with sessions() as session, session.begin():
+        claimed = await claims.claim(
+            session, claims.due_clause(clock.now()), clock.now(), timedelta(seconds=15), 30
+        )
     assert len(claimed) == 1
     api.allow("sendMessage")
     bot = TelegramSender(Bot(api.token, base_url=api.base_url))
     await bot.send("41", [parts[0]])
     claimed[0].parts_sent = 1
     await first._progress(claimed[0])
-    # A new process: the row is leased to the dead one until the lease ends.
+    # A new process: the row is leased to the dead one until its short lease ends (the dead
+    # one renews it no more), then taken over within seconds, not minutes.
     second = make_sender(sessions, clock, api)
     assert not await second.send_due()
-    clock.advance(timedelta(minutes=3))
+    clock.advance(timedelta(seconds=16))
     await second.send_due()
     assert texts(api, 41) == ["one", "two", "three"]
     (row,) = await rows(sessions)

@@ -1,5 +1,6 @@
-"""Replies to someone waiting go out at once and count against the platform's pace, which
-the outbox shares: bulk sending gives way; a 429 on a reply holds everyone, then retries."""
+"""Replies share their platform's pace with lessons and broadcasts: one limiter per channel,
+replies first; a 429 on a reply holds that platform, and the reply, durable in the outbox,
+goes out once the wait is over."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 
 from bot.clock import FakeClock
+from bot.db.models import OutboxMessage
 from bot.delivery.limiter import RateLimiter
 from bot.dialogue.router import Dialogue
 from bot.i18n import Translations
@@ -23,8 +27,12 @@ async def api() -> AsyncIterator[FakeBotAPI]:
         yield server
 
 
-async def test_replies_count_against_the_shared_pace_and_a_429_is_retried(
-    api: FakeBotAPI, dialogue: Dialogue, translations: Translations, clock: FakeClock
+async def test_replies_count_against_the_channel_pace_and_a_429_holds_the_platform(
+    api: FakeBotAPI,
+    dialogue: Dialogue,
+    translations: Translations,
+    clock: FakeClock,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     sleeps: list[float] = []
 
@@ -33,22 +41,24 @@ async def test_replies_count_against_the_shared_pace_and_a_429_is_retried(
         clock.advance(timedelta(seconds=seconds))
 
     limiter = RateLimiter(clock, per_second=2, per_chat_seconds=1, sleep=sleep)
-    channel = telegram_channel(
-        api,
-        dialogue,
-        translations,
-        error_text="klaida",
-        limiter=limiter,
-        sleep=sleep,
-    )
+    channel = telegram_channel(api, dialogue, translations, error_text="klaida", limiter=limiter)
     user = api.user(901)
     api.fail_next("sendMessage", status=429, description="Too Many Requests", retry_after=3)
     async with channel.application:
         update = Update.de_json(user.message_update("/start"), channel.application.bot)
-        assert await channel.handle_update(update)
-    assert "Sveiki!" in user.last["text"]  # delivered after the 429 and a wait
-    assert sleeps == [3.0]
-    await limiter.wait("someone-else")  # the reply took one of this second's two slots
-    assert sleeps == [3.0]
-    await limiter.wait("a-third-chat")  # the second is full: bulk sending waits
-    assert sleeps[1:] == [pytest.approx(1.0)]
+        assert await channel.handle_update(update)  # committed: the reply is owed, not lost
+        assert user.messages == []
+        async with sessions() as session:
+            (row,) = await session.scalars(select(OutboxMessage))
+            assert row.purpose == "reply" and row.state == "pending"
+        # Telegram's retry_after holds Telegram (sleeping here would wait 3 s).
+        assert limiter.ready_at("telegram:someone") >= clock.now() + timedelta(seconds=3)
+        clock.advance(timedelta(seconds=3))
+        await dialogue.outbox.send_due()
+    assert "Sveiki!" in user.last["text"]  # delivered once the wait was over
+    assert len(user.messages) == 1
+    assert sleeps == []
+    await limiter.wait("telegram:someone-else")  # the reply took one of this second's two
+    assert sleeps == []
+    await limiter.wait("telegram:a-third-chat")  # the second is full: bulk sending waits
+    assert sleeps == [pytest.approx(1.0)]
