@@ -18,6 +18,10 @@ the bot makes in that chat. A turn fails on the bot's "something went wrong" tex
 reply within the timeout, or when it is never taken because an earlier turn of that person
 timed out or the scenario ran out of time.
 
+Every wait has a timeout (--timeout per reply, --deadline per phase); the default run (all four,
+one run each) takes about 3 minutes on 2 cores. --verbose prints the chat of anyone who got
+stuck; --keep DIR keeps each process's log and SQLite file.
+
 Run: python -m bench.interactive [--scenario NAME] [--people N] [--runs K]
                                  [--limits on|off] [--database sqlite|postgres]"""
 
@@ -29,11 +33,13 @@ import html
 import math
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -66,16 +72,19 @@ REPLY_METHODS = frozenset(
     }
 )
 OPEN_ANSWER = "Pirmame puslapyje parodysime darbo laiką, adresą ir artimiausius renginius."
-ONBOARDING = (  # what tests/e2e/test_polling.py does, by the labels of the buttons the bot sends
-    ("send", "/start"),
-    ("press", "Lietuviškai"),
-    ("press", "Sutinku"),
-    ("send", "Ona Petraitė"),
-    ("press", "Anykščiai"),
-    ("send", "Anykščių kultūros centras"),
-    ("press", "Organizuoju"),
-    ("press", "08:00"),
+# What tests/e2e/test_polling.py does: (send text | press the button labelled, what the bot's
+# next message says once the step is taken).
+ONBOARDING = (
+    ("send", "/start", "Kuria kalba"),
+    ("press", "Lietuviškai", "Jūsų duomenys"),
+    ("press", "Sutinku", "vardą ir pavardę"),
+    ("send", "Ona Petraitė", "savivaldybėje"),
+    ("press", "Anykščiai", "įstaigoje"),
+    ("send", "Anykščių kultūros centras", "veiklos sritis"),
+    ("press", "Organizuoju", "Kada"),
+    ("press", "08:00", "Klausimas 1 iš"),
 )
+WELCOME = "Kuria kalba"  # the language question, the last message of a reply to /start
 TARGETS = ("bot", "echo")
 
 
@@ -163,6 +172,25 @@ def first_reply(call: Call) -> bool:
     return True
 
 
+def message_with(text: str) -> Settle:
+    """A new message saying `text`."""
+
+    def settle(call: Call) -> bool:
+        return call.method == "sendmessage" and text in _text(call)
+
+    return settle
+
+
+def keyboard_edited(message_id: int) -> Settle:
+    """An edit of that message, keeping a keyboard (an option ticked)."""
+
+    def settle(call: Call) -> bool:
+        edit = call.method.startswith("edit") and call.params.get("message_id") == message_id
+        return edit and has_keyboard(call)
+
+    return settle
+
+
 def question_or_end(call: Call) -> bool:
     """The next question, or the end of the lesson."""
     text = _text(call)
@@ -189,6 +217,9 @@ class Person:
     last_message_id: int | None = None  # the bot's latest message here
     question_id: int | None = None  # the latest quiz question the bot sent here
     lesson_done: bool = False
+    events: list[tuple[float, str]] = field(default_factory=list)  # for --verbose traces
+    last_text: str | None = None  # of the bot's latest new message here
+    spoke_since: bool = True  # whether the person sent an update after that message
 
 
 @dataclass
@@ -208,6 +239,7 @@ class Driver:
         self.error = error
         self.people: dict[int, Person] = {}
         self.stats = Stats()
+        self.duplicates = 0
         self._next_id = 10_000_000
         api.observers.append(self._observe)
 
@@ -224,7 +256,12 @@ class Driver:
         if person is None:
             return
         text = _text(call)
+        keyboard = " +keyboard" if has_keyboard(call) else ""
+        person.events.append((arrived, f"bot {call.method} {text[:48]!r}{keyboard}"))
         if call.method == "sendmessage" and isinstance(call.result, dict):
+            if text == person.last_text and not person.spoke_since:
+                self.duplicates += 1  # the same message again, nothing asked in between
+            person.last_text, person.spoke_since = text, False
             person.last_message_id = call.result.get("message_id")
             if text.startswith("❓"):
                 person.question_id = person.last_message_id
@@ -255,11 +292,18 @@ class Driver:
         turn = Turn(settle, asyncio.get_running_loop().create_future())
         person.turn = turn
         turn.t0 = time.perf_counter()
-        action()
+        update = action()
+        person.spoke_since = True
+        if isinstance(update, dict):
+            message = update.get("message") or {}
+            query = update.get("callback_query") or {}
+            what = message.get("text") or f"press {query.get('data')}"
+            person.events.append((turn.t0, f"person {what!r}"))
         try:
             await asyncio.wait_for(asyncio.shield(turn.future), timeout)
         except TimeoutError:
             turn.outcome = "timeout"
+            person.events.append((time.perf_counter(), f"no reply within {timeout:g} s"))
         person.turn = None
         if turn.outcome != "ok":
             person.stopped = turn.outcome == "timeout"  # its chat is in an unknown state
@@ -284,7 +328,7 @@ def press_label(person: Person, label: str) -> Callable[[], object] | None:
     for message in reversed(user.messages):
         for text, data in user.buttons(message):
             if label in text:
-                return lambda message=message, data=data: user.press(message, data)
+                return partial(user.press, message, data)
     return None
 
 
@@ -300,30 +344,40 @@ class Context:
     questions: list[Question]
     lesson: list[Question]
     notes: list[str] = field(default_factory=list)
+    verbose: bool = False
 
     def over(self) -> bool:
         return time.perf_counter() > self.deadline
 
+    def trace(self, person: Person) -> None:
+        """With --verbose: print what happened in the person's chat, in order."""
+        if not self.verbose:
+            return
+        print(f"  trace of chat {person.user.user_id}:")
+        start = person.events[0][0] if person.events else 0.0
+        for at, what in person.events:
+            print(f"    {1000 * (at - start):9.1f} ms  {what}")
+
 
 async def onboard(ctx: Context, person: Person) -> bool:
     """Walk the bot's onboarding as a person would (untimed); True once a question is shown."""
-    for number, (kind, value) in enumerate(ONBOARDING):
+    for kind, value, expect in ONBOARDING:
         if ctx.over():
             return False
         if kind == "send":
-            action: Callable[[], object] | None = lambda value=value: person.user.send(value)
+            action: Callable[[], object] | None = partial(person.user.send, value)
         else:
             action = press_label(person, value)
         if action is None:
             shown = person.user.messages
             last = repr((shown[-1]["text"] or "")[:70]) if shown else "nothing"
             ctx.notes.append(f"onboarding: no button {value!r}; the bot's last message: {last}")
+            ctx.trace(person)
             return False
-        last = number == len(ONBOARDING) - 1
-        settle = question_or_end if last else has_keyboard
-        turn = await ctx.driver.turn(person, action, settle, ctx.timeout, timed=False)
+        turn = await ctx.driver.turn(person, action, message_with(expect), ctx.timeout, timed=False)
         if turn.outcome != "ok":
             ctx.notes.append(f"onboarding step {value!r}: {turn.outcome}")
+            ctx.trace(person)
             return False
     return person.question_id is not None
 
@@ -344,9 +398,7 @@ async def drive_texts(ctx: Context, person: Person, texts: list[str], settle: Se
     for text in texts:
         if person.stopped or ctx.over():
             return
-        await ctx.driver.turn(
-            person, lambda text=text: person.user.send(text), settle, ctx.timeout
-        )
+        await ctx.driver.turn(person, partial(person.user.send, text), settle, ctx.timeout)
 
 
 def next_answer(ctx: Context, person: Person) -> tuple[Callable[[], object], Settle] | None:
@@ -376,7 +428,7 @@ def next_answer(ctx: Context, person: Person) -> tuple[Callable[[], object], Set
     if question.type == "multiple":
         for label, data in buttons:
             if label.startswith("☐") and option(label) in question.correct:
-                return (lambda data=data: user.press(qid, data)), has_keyboard
+                return (lambda data=data: user.press(qid, data)), keyboard_edited(qid)
         submit = [data for label, data in buttons if not label.startswith(("☐", "☑"))]
         if submit:
             return (lambda: user.press(qid, submit[0])), question_or_end
@@ -392,15 +444,16 @@ async def drive_quiz(ctx: Context, person: Person) -> None:
     if ctx.target == "echo":  # the same presses and messages, on the echo's own message
         user = person.user
         message_id = person.last_message_id
+        assert message_id is not None  # echo_warm_up saw to it
         for step in planned_steps(ctx.lesson):
             if person.stopped or ctx.over():
                 return
             if step == "press":
-                action: Callable[[], object] = lambda: user.press(  # noqa: E731
-                    message_id, "answer", strict=False
+                action: Callable[[], object] = partial(
+                    user.press, message_id, "answer", strict=False
                 )
             else:
-                action = lambda: user.send(OPEN_ANSWER)  # noqa: E731
+                action = partial(user.send, OPEN_ANSWER)
             await ctx.driver.turn(person, action, first_reply, ctx.timeout)
         return
     for _ in range(4 * person.planned + 4):  # a bound, should the bot loop
@@ -408,8 +461,11 @@ async def drive_quiz(ctx: Context, person: Person) -> None:
             return
         answer = next_answer(ctx, person)
         if answer is None:
-            return
+            break
         await ctx.driver.turn(person, answer[0], answer[1], ctx.timeout)
+    if person.attempted != person.planned:
+        ctx.notes.append(f"quiz: {person.attempted} updates to answer, {person.planned} planned")
+        ctx.trace(person)
 
 
 @dataclass
@@ -425,7 +481,7 @@ class Scenario:
 
 def _starts(times: int) -> Callable[[Context, Person], Awaitable[None]]:
     async def drive(ctx: Context, person: Person) -> None:
-        settle = has_keyboard if ctx.target == "bot" else first_reply
+        settle = message_with(WELCOME) if ctx.target == "bot" else first_reply
         await drive_texts(ctx, person, ["/start"] * times, settle)
 
     return drive
@@ -482,6 +538,7 @@ class Figures:
     driver_cpu: float | None = None  # % of one core used by this process (fake + people)
     ready_s: float | None = None
     unprepared: float | None = None  # people the untimed preparation (onboarding) failed for
+    duplicates: float | None = None  # a message sent twice in a row, unasked (whole process)
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -491,7 +548,9 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))]
 
 
-def _argv_env(target: str, api: TimedFakeBotAPI, database_url: str) -> tuple[list[str], dict]:
+def _argv_env(
+    target: str, api: TimedFakeBotAPI, database_url: str, limits: str = "off"
+) -> tuple[list[str], dict]:
     env = {
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_API_BASE_URL": api.root_url,
@@ -499,6 +558,9 @@ def _argv_env(target: str, api: TimedFakeBotAPI, database_url: str) -> tuple[lis
     }
     if target == "bot":
         env.update({"DATABASE_URL": database_url, "CONTENT_DIR": str(ROOT / "content")})
+        if limits == "off":  # the server enforces nothing: the bot's own pacing is off too,
+            # so only its handling is timed (with limits on it keeps Telegram's pace)
+            env.update({"OUTBOX_CHAT_INTERVAL_SECONDS": "0", "OUTBOX_RATE_PER_SECOND": "100000"})
         return [sys.executable, "-m", "bot", "run"], env
     return [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env
 
@@ -517,14 +579,15 @@ async def measure(
     """Start the process, prepare people (untimed), drive them (timed), stop the process."""
     figures = Figures()
     directory = workdir / tag
-    directory.mkdir()
+    directory.mkdir(parents=True, exist_ok=True)
     database = Database(args.database, directory)
     url = await database.create() if target == "bot" else ""
-    argv, env = _argv_env(target, api, url)
+    argv, env = _argv_env(target, api, url, args.limits)
     process = Process(target, argv, env, directory, directory / "process.log")
     timeout = args.timeout or scenario.timeout
-    ctx = Context(driver, target, timeout, 0.0, *questions)
+    ctx = Context(driver, target, timeout, 0.0, *questions, verbose=args.verbose)
     api.drop_pending()
+    duplicates = driver.duplicates
     try:
         if not await process.start(api, args.ready_timeout):
             tail = process.log_text().strip().splitlines()[-5:]
@@ -551,9 +614,7 @@ async def measure(
         own_before, started = time.process_time(), time.perf_counter()
         ctx.deadline = started + args.deadline
         await _bounded(
-            asyncio.gather(
-                *(scenario.drive(ctx, p) for p in crowd if not p.stopped)
-            ),
+            asyncio.gather(*(scenario.drive(ctx, p) for p in crowd if not p.stopped)),
             args.deadline + timeout + 10,
         )
         wall = time.perf_counter() - started
@@ -584,6 +645,7 @@ async def measure(
     finally:
         await process.stop()
         await database.drop()
+        figures.duplicates = driver.duplicates - duplicates
         records = log_records(process.log_text())
         figures.locked = sum(1 for record in records if "database is locked" in record)
         figures.log_errors = sum(1 for record in records if _ERROR_RECORD.match(record))
@@ -623,11 +685,27 @@ ROWS = (  # label, field, format, ratio?
     ("failed turns", "failed", "{:.0f}", False),
     ("people not onboarded (all failed)", "unprepared", "{:.0f}", False),
     ("429s answered by the fake", "refused", "{:.0f}", False),
-    ('"database is locked" (log records)', "locked", "{:.0f}", False),
-    ("ERROR records in log", "log_errors", "{:.0f}", False),
+    ('"database is locked" (log records)*', "locked", "{:.0f}", False),
+    ("ERROR records in log*", "log_errors", "{:.0f}", False),
+    ("duplicate messages*", "duplicates", "{:.0f}", False),
     ("start until polling (s)", "ready_s", "{:.1f}", False),
     ("fake + people CPU (% core)", "driver_cpu", "{:.0f}", False),
 )
+
+
+def revision() -> str:
+    """The checkout measured (git describe), or "unknown"."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
 
 
 def median_figures(runs: list[Figures]) -> Figures:
@@ -642,11 +720,11 @@ def table(title: str, bot: Figures, echo: Figures) -> str:
     def cell(value: float | None, fmt: str) -> str:
         return "—" if value is None else fmt.format(value)
 
-    lines = [title, f"  {'':30} {'bot':>10} {'echo':>10} {'bot/echo':>9}"]
+    lines = [title, f"  {'':36} {'bot':>10} {'echo':>10} {'bot/echo':>9}"]
     for label, name, fmt, ratio in ROWS:
         b, e = getattr(bot, name), getattr(echo, name)
         r = f"{b / e:.2f}" if ratio and b is not None and e else ""
-        lines.append(f"  {label:30} {cell(b, fmt):>10} {cell(e, fmt):>10} {r:>9}")
+        lines.append(f"  {label:36} {cell(b, fmt):>10} {cell(e, fmt):>10} {r:>9}")
     return "\n".join(lines)
 
 
@@ -660,8 +738,11 @@ async def run(args: argparse.Namespace) -> None:
     driver = Driver(api, error_text())
     began = time.perf_counter()
     print(
-        f"bench.interactive: limits {args.limits}, database {args.database}, runs {args.runs}"
-        f" (median shown), fake Bot API at {api.root_url}",
+        f"bench.interactive at {revision()}: limits {args.limits}, database {args.database}, "
+        f"runs {args.runs} (median shown), fake Bot API at {api.root_url}\n"
+        "  latency: update queued -> the bot's first message (send or edit) in that chat; "
+        "timed part only,\n  onboarding untimed; * = the whole process's life, onboarding "
+        "included; CPU per reply = process CPU / answered updates",
         flush=True,
     )
     try:
@@ -709,12 +790,18 @@ def main() -> None:
     parser.add_argument("--limits", choices=("on", "off"), default="off")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument(
-        "--timeout", type=float, default=None, help="seconds to wait for a reply (default 30, burst 60)"
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for a reply (default 30, burst 60)",
     )
     parser.add_argument(
         "--deadline", type=float, default=90, help="seconds after which no new turn starts"
     )
     parser.add_argument("--ready-timeout", type=float, default=60)
+    parser.add_argument(
+        "--verbose", action="store_true", help="print the chat of each person who got stuck"
+    )
     parser.add_argument(
         "--keep", metavar="DIR", help="keep each process's log (and SQLite file) under DIR"
     )

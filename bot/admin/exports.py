@@ -9,6 +9,7 @@ from bot.admin.common import record, stale
 from bot.dialogue.events import Button, Document, EditSource, Message, Outbound
 from bot.dialogue.registry import COORDINATOR, Registry
 from bot.dialogue.render import Context, fill, rows
+from bot.dialogue.tasks import TaskJob, tasks_of
 from bot.domain.profile import Command
 from bot.i18n import N_
 from bot.services import export_files, exports
@@ -34,30 +35,40 @@ def _menu(ctx: Context) -> Message:
     return Message(text, buttons)
 
 
-async def _build(ctx: Context, kind: str) -> Document:
-    snapshot = await load_snapshot(ctx.session, ctx.index, ctx.now, ctx.zone)
+async def build_export(job: TaskJob) -> list[Outbound]:
+    """The export task: read the data in a short session, build the file outside it."""
+    kind = str(job.params["format"])
+    async with job.context() as ctx:
+        snapshot = await load_snapshot(ctx.session, ctx.index, ctx.now, ctx.zone)
+        tr, label = ctx.tr, ctx._(FORMATS[kind])
+        await record(ctx, f"export.{kind}", None)
     day = snapshot.today.isoformat()
     if kind == "xapi":
         events = exports.xapi_events(snapshot)
         course = snapshot.index.course
         data = await asyncio.to_thread(export_files.xapi_json, events, course.id, course.title)
-        caption = ctx.tr.ngettext("{n} xAPI statement", "{n} xAPI statements", len(events))
-        return Document(data, f"culture-coach-xapi-{day}.json", caption.format(n=len(events)))
-    tables = exports.tables(snapshot, ctx.tr)
-    if kind == "xlsx":
-        data = await asyncio.to_thread(export_files.xlsx, tables)
-        filename = f"culture-coach-{day}.xlsx"
+        caption = tr.ngettext("{n} xAPI statement", "{n} xAPI statements", len(events))
+        document = Document(data, f"culture-coach-xapi-{day}.json", caption.format(n=len(events)))
     else:
-        data = await asyncio.to_thread(export_files.csv_zip, tables)
-        filename = f"culture-coach-csv-{day}.zip"
-    caption = fill(
-        ctx._("Participants: {people}, lessons: {lessons}, answers: {answers}, ideas: {ideas}."),
-        people=len(tables[0].rows),
-        lessons=len(tables[1].rows),
-        answers=len(tables[2].rows),
-        ideas=len(tables[3].rows),
-    )
-    return Document(data, filename, caption)
+        tables = exports.tables(snapshot, tr)
+        if kind == "xlsx":
+            data = await asyncio.to_thread(export_files.xlsx, tables)
+            filename = f"culture-coach-{day}.xlsx"
+        else:
+            data = await asyncio.to_thread(export_files.csv_zip, tables)
+            filename = f"culture-coach-csv-{day}.zip"
+        caption = fill(
+            tr.gettext(
+                "Participants: {people}, lessons: {lessons}, answers: {answers}, ideas: {ideas}."
+            ),
+            people=len(tables[0].rows),
+            lessons=len(tables[1].rows),
+            answers=len(tables[2].rows),
+            ideas=len(tables[3].rows),
+        )
+        document = Document(data, filename, caption)
+    done = fill(tr.gettext("✅ {format}: sent."), format=label)
+    return [document, Message(done)]
 
 
 def register(registry: Registry) -> None:
@@ -76,11 +87,9 @@ def register(registry: Registry) -> None:
             return [EditSource(ctx._("Cancelled. Nothing was changed."))]
         if kind not in FORMATS:
             return stale(ctx)
-        document = await _build(ctx, kind)
-        await record(ctx, f"export.{kind}", None, bytes=len(document.data))
+        await tasks_of(ctx.deps).submit(ctx, "export", {"format": kind})
         label = ctx._(FORMATS[kind])
-        return [
-            EditSource(fill(ctx._("⏳ Sending {format}…"), format=label)),
-            document,
-            EditSource(fill(ctx._("✅ {format}: sent."), format=label)),
-        ]
+        preparing = fill(ctx._("⏳ Preparing {format}… It will arrive here."), format=label)
+        return [EditSource(preparing)]
+
+    registry.task("export")(build_export)

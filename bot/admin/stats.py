@@ -9,6 +9,7 @@ from bot.admin.common import find_municipality, municipality_label, record, stal
 from bot.dialogue.events import Button, Message, Outbound, Photo
 from bot.dialogue.registry import COORDINATOR, Registry
 from bot.dialogue.render import Context, fill, grid, rows
+from bot.dialogue.tasks import TaskJob, tasks_of
 from bot.domain.profile import Command, Municipality
 from bot.i18n import N_
 from bot.services.charts import Bar, ChartText, municipality_chart
@@ -78,45 +79,50 @@ def _buttons(ctx: Context, stats: Stats, place: str | None) -> tuple[tuple[Butto
     return grid(choices, 2) + back
 
 
-async def _chart(ctx: Context, stats: Stats) -> Photo | None:
-    if not stats.groups:
-        return None
-    text = ChartText(
-        title=ctx._("Municipalities compared"),
-        participants=ctx._("Participants"),
-        active=ctx._("Active in 7 days"),
-        progress=ctx._("Course completed, %"),
-        score=ctx._("Quiz score, %"),
-        count_axis=ctx._("People"),
-        percent_axis="%",
-    )
-    bars = [
-        Bar(
-            municipality_label(ctx, g.municipality),
-            g.participants,
-            g.active,
-            g.progress,
-            g.score or 0,
+async def draw_chart(job: TaskJob) -> list[Outbound]:
+    """The chart task: the numbers in a short session, the picture drawn outside it."""
+    municipality = job.params.get("municipality")
+    async with job.context() as ctx:
+        snapshot = await load_snapshot(
+            ctx.session, ctx.index, ctx.now, ctx.zone, municipality=municipality
         )
-        for g in stats.groups
-    ]
+        stats = compute(snapshot)
+        if not stats.groups:
+            return []
+        text = ChartText(
+            title=ctx._("Municipalities compared"),
+            participants=ctx._("Participants"),
+            active=ctx._("Active in 7 days"),
+            progress=ctx._("Course completed, %"),
+            score=ctx._("Quiz score, %"),
+            count_axis=ctx._("People"),
+            percent_axis="%",
+        )
+        bars = [
+            Bar(
+                municipality_label(ctx, g.municipality),
+                g.participants,
+                g.active,
+                g.progress,
+                g.score or 0,
+            )
+            for g in stats.groups
+        ]
     png = await asyncio.to_thread(municipality_chart, bars, text)
-    return Photo(png, "statistics.png", ctx._("Municipalities compared"))
+    return [Photo(png, "statistics.png", text.title)]
 
 
 async def show(ctx: Context, municipality: str | None) -> list[Outbound]:
-    """The statistics (of one municipality, if given): a summary, then the chart."""
+    """The statistics (of one municipality, if given): a summary now, the chart after it."""
     snapshot = await load_snapshot(
         ctx.session, ctx.index, ctx.now, ctx.zone, municipality=municipality
     )
     stats = compute(snapshot)
     await record(ctx, "stats.view", f"municipality:{municipality}" if municipality else None)
     place = municipality_label(ctx, municipality) if municipality else None
-    replies: list[Outbound] = [Message(_summary(ctx, stats, place), _buttons(ctx, stats, place))]
-    chart = await _chart(ctx, stats)
-    if chart is not None:
-        replies.append(chart)
-    return replies
+    if stats.groups:  # the picture takes a moment: it follows the numbers
+        await tasks_of(ctx.deps).submit(ctx, "stats_chart", {"municipality": municipality})
+    return [Message(_summary(ctx, stats, place), _buttons(ctx, stats, place))]
 
 
 def _choices(ctx: Context) -> tuple[tuple[Button, ...], ...]:
@@ -139,6 +145,8 @@ def register(registry: Registry) -> None:
             )
             return [Message(text, _choices(ctx))]
         return await show(ctx, found)
+
+    registry.task("stats_chart")(draw_chart)
 
     @registry.button(BUTTON, roles={COORDINATOR})
     async def pressed(ctx: Context, payload: str) -> list[Outbound]:

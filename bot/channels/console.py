@@ -54,6 +54,7 @@ class ConsoleChannel:
         self._last_text = ""
         self._delivered: list[str] | None = None  # a turn under way collects its replies
         self._write: Callable[[str], object] | None = None  # else they are printed at once
+        self._later: list[str] = []  # arrived between turns with nobody printing them
         outbox = outbox if outbox is not None else getattr(handler, "outbox", None)
         self._outbox = outbox
         if outbox is not None:
@@ -104,6 +105,13 @@ class ConsoleChannel:
             self._delivered.append(text)
         elif text and self._write is not None:
             self._write("\n" + text)
+        elif text:
+            self._later.append(text)
+
+    def received(self) -> str:
+        """What arrived since the last turn (a report, a file), once."""
+        later, self._later = self._later, []
+        return "\n\n".join(later)
 
     def render(self, replies: list[Outbound]) -> str:
         """Show replies as text; the newest buttons become the numbered options."""

@@ -1,4 +1,4 @@
-"""Engine and session factory; SQLite gets WAL, foreign keys and a busy timeout."""
+"""Engine and session factory; SQLite gets WAL, foreign keys, a busy timeout and one connection."""
 
 from __future__ import annotations
 
@@ -33,7 +33,18 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str) -> AsyncEngine:
     """Create the async engine for a database URL (sqlite+aiosqlite or postgresql+asyncpg)."""
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # One connection, so one transaction at a time in the process: SQLite has one writer,
+        # and a transaction that began as a reader and then writes fails at once ("database
+        # is locked") when another committed in between, whatever the busy timeout. Queueing
+        # for the one connection in Python is cheaper than SQLite's busy-wait, and a burst of
+        # people can never see that error (bench/interactive.py, the 500-person burst).
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
     return create_async_engine(url, pool_pre_ping=True)

@@ -39,6 +39,7 @@ __all__ = ["ChannelSender", "DeliveryError", "DeliveryKind", "OutboxSender", "Se
 log = logging.getLogger("bot.delivery")
 NO_SENDER_WAIT = timedelta(hours=1)
 HELD_RECHECK = timedelta(hours=6)
+RECORD_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -123,14 +124,23 @@ class OutboxSender:
     # --- the two ways in -------------------------------------------------------------------
 
     async def flush(self, participant_id: int) -> Counter[str]:
-        """Send a person's owed rows now (a turn's replies after its commit), in order."""
-        async with self._lock(participant_id):
-            now = self._clock.now()
-            async with self._sessions() as session, session.begin():
-                claimed = await claims.claim(
-                    session, claims.person_clause(participant_id, now), now, self._lease, 20
-                )
-            return await self._send_rows(claimed, locked=True)
+        """Send a person's owed rows now, in order."""
+        async with self._sessions() as session, session.begin():
+            claimed = await self.claim_owed(session, participant_id)
+        return await self.send_claimed(claimed)
+
+    async def claim_owed(self, session: AsyncSession, participant_id: int) -> list[Claimed]:
+        """In the caller's transaction (a turn's, so no extra commit): lease a person's owed
+        rows, this turn's replies among them; send them with `send_claimed` after the commit."""
+        if not self._senders:
+            return []
+        now = self._clock.now()
+        where = claims.person_clause(participant_id, now)
+        return await claims.claim(session, where, now, self._lease, 20)
+
+    async def send_claimed(self, claimed: list[Claimed]) -> Counter[str]:
+        """Send rows claimed by `claim_owed` (one person's), in order."""
+        return await self._send_rows(claimed)
 
     async def send_due(self) -> Counter[str]:
         """Send what is due now, batch by batch; returns how many rows ended in each state."""
@@ -392,6 +402,28 @@ class OutboxSender:
             values["not_before"] = outcome.not_before
         if outcome.state is OutboxState.SENT:
             values["sent_at"] = now
+        for attempt in range(RECORD_ATTEMPTS):  # a sent row left "sending" would go again
+            try:
+                await self._write_outcome(row, outcome, values, now)
+                break
+            except Exception:
+                if attempt == RECORD_ATTEMPTS - 1:
+                    raise
+                log.warning("outbox record retry outbox=%s", row.id)
+                await asyncio.sleep(0.05 * 2**attempt)
+        if outcome.state in (OutboxState.SENT, OutboxState.BLOCKED, OutboxState.FAILED):
+            settled = Settled(
+                row.id, row.participant_id, row.purpose, row.broadcast_id, outcome.state
+            )
+            for listener in self._listeners:
+                try:
+                    await listener(settled)
+                except Exception:
+                    log.exception("outbox listener failed outbox=%s", row.id)
+
+    async def _write_outcome(
+        self, row: Claimed, outcome: _Outcome, values: dict[str, Any], now: datetime
+    ) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values)
@@ -405,15 +437,6 @@ class OutboxSender:
                     )
                     .values(blocked_at=now)
                 )
-        if outcome.state in (OutboxState.SENT, OutboxState.BLOCKED, OutboxState.FAILED):
-            settled = Settled(
-                row.id, row.participant_id, row.purpose, row.broadcast_id, outcome.state
-            )
-            for listener in self._listeners:
-                try:
-                    await listener(settled)
-                except Exception:
-                    log.exception("outbox listener failed outbox=%s", row.id)
 
     async def _release(self, rows: list[Claimed], not_before: datetime) -> None:
         async with self._sessions() as session, session.begin():

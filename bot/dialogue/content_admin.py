@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.content.loader import ContentError
+from bot.content.loader import ContentError, CourseIndex
 from bot.dialogue.events import Message
 from bot.dialogue.registry import ADMIN, Registry, Replies
 from bot.dialogue.render import Context, escape, fill
+from bot.dialogue.tasks import TaskJob, tasks_of
 from bot.domain.profile import Command
 from bot.i18n import N_
 
@@ -22,15 +23,33 @@ ISSUE_TEXT_MAX = 300
 
 
 async def reload_content(ctx: Context, command: Command) -> Replies:
-    """Reload and check the course files; keep the old course if the new one has problems."""
-    store = ctx.deps.content
+    """Start checking and reloading the course files outside the turn."""
+    runner = tasks_of(ctx.deps)
+    if await runner.busy(ctx.session, ctx.participant.id, "content_reload"):
+        return [Message(ctx._("I am still checking the course files. The result is coming!"))]
+    await runner.submit(ctx, "content_reload", {})
+    return [Message(ctx._("⏳ Checking the new course files… I will tell you how it went."))]
+
+
+async def run_reload(job: TaskJob) -> Replies:
+    """The reload task: read and check the files (in a thread, no session open); keep the
+    old course if the new one has problems."""
+    store = job.runner.content
     try:
         index = await asyncio.to_thread(store.reload)
     except ContentError as error:
-        log.warning(
-            "content reload refused participant=%s issues=%d", ctx.participant.id, len(error.issues)
-        )
-        return [Message(_refusal(ctx, error))]
+        async with job.context() as ctx:
+            log.warning(
+                "content reload refused participant=%s issues=%d",
+                ctx.participant.id,
+                len(error.issues),
+            )
+            return [Message(_refusal(ctx, error))]
+    async with job.context() as ctx:
+        return _reloaded(ctx, index)
+
+
+def _reloaded(ctx: Context, index: CourseIndex) -> Replies:
     log.info(
         "content reloaded participant=%s modules=%d lessons=%d",
         ctx.participant.id,
@@ -77,3 +96,4 @@ def register(registry: Registry) -> None:
     registry.command(
         "reload_content", N_("reload the course content from its files"), roles={ADMIN}
     )(reload_content)
+    registry.task("content_reload")(run_reload)

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.content.loader import ContentStore
 
 if TYPE_CHECKING:
+    from bot.dialogue.tasks import TaskRunner
     from bot.ideas.coach import IdeaCoach
 
 
@@ -37,3 +38,6 @@ class Deps:
     # The improvement-idea coach (issue 6): its catalogue, page fetcher and background checks;
     # built on first use with the safe default policy when not given.
     ideas: IdeaCoach | None = None
+    # Slow work outside the turn (exports, charts, content reload, web audits): set up by the
+    # Dialogue with the feature registry's task handlers.
+    tasks: TaskRunner | None = None

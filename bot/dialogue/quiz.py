@@ -162,17 +162,24 @@ async def answer(
         return Answered(await stale(ctx, enrollment, question_id))
     await participants.clear_state(ctx.session, ctx.participant.id)
     assert outcome.ref is not None and outcome.question is not None
+    # One edit and at most one new message per answer, as a phone reads it: the question
+    # keeps the answer and its feedback; the next question comes as its own message.
+    said = feedback(ctx, outcome)
+    following = outcome.next_question
     replies: list[Outbound] = []
     if text is None:
         number = outcome.ref.lesson.quiz.index(outcome.question) + 1
         asked = question_text(ctx, OpenQuestion(outcome.ref, outcome.question, number))
         chosen = ", ".join(ctx.local(o.text) for o in outcome.chosen)
-        replies.append(
-            EditSource(f"{asked}\n\n👉 " + fill(ctx._("Your answer: {answer}"), answer=chosen))
-        )
-    replies.append(Message(feedback(ctx, outcome)))
-    if outcome.next_question is not None:
-        replies.append(question_message(ctx, outcome.next_question))
+        answer_line = "👉 " + fill(ctx._("Your answer: {answer}"), answer=chosen)
+        replies.append(EditSource(f"{asked}\n\n{answer_line}\n\n{said}"))
+        if following is not None:
+            replies.append(question_message(ctx, following))
+    elif following is not None:  # a typed answer: its feedback leads the next question
+        nxt = question_message(ctx, following)
+        replies.append(Message(f"{said}\n\n{nxt.text}", nxt.buttons))
+    else:
+        replies.append(Message(said))
     return Answered(replies, outcome)
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.db.models import DialogueState
     from bot.dialogue.events import Outbound
     from bot.dialogue.render import Context
+    from bot.dialogue.tasks import TaskJob
     from bot.domain.profile import Command
 
 PARTICIPANT = "participant"
@@ -29,6 +30,7 @@ Replies = list["Outbound"]
 CommandHandler = Callable[["Context", "Command"], Awaitable[Replies]]
 ButtonHandler = Callable[["Context", str], Awaitable[Replies]]
 FlowHandler = Callable[["Context", "DialogueState"], Awaitable[Replies]]
+TaskHandler = Callable[["TaskJob"], Awaitable[Replies]]
 
 
 def allowed(required: frozenset[str], roles: frozenset[str]) -> bool:
@@ -75,6 +77,8 @@ class Registry:
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     buttons: dict[str, ButtonSpec] = field(default_factory=dict)
     flows: dict[str, FlowSpec] = field(default_factory=dict)
+    # Slow work a feature runs outside the turn (bot/dialogue/tasks.py), by kind.
+    tasks: dict[str, TaskHandler] = field(default_factory=dict)
 
     def command(
         self,
@@ -117,6 +121,17 @@ class Registry:
             if name in self.flows:
                 raise ValueError(f"flow {name!r} is registered twice")
             self.flows[name] = FlowSpec(name, handler)
+            return handler
+
+        return register
+
+    def task(self, kind: str) -> Callable[[TaskHandler], TaskHandler]:
+        """Register the handler of tracked tasks of `kind` (decorator)."""
+
+        def register(handler: TaskHandler) -> TaskHandler:
+            if kind in self.tasks:
+                raise ValueError(f"task kind {kind!r} is registered twice")
+            self.tasks[kind] = handler
             return handler
 
         return register

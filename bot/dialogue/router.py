@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.content.loader import ContentStore
 from bot.db.models import DialogueState, Enrollment, OutboxMessage, Participant
 from bot.delivery import outbox
+from bot.delivery.claims import Claimed
 from bot.delivery.outbox import OutboxState
 from bot.delivery.sender import OutboxSender, Settled
 from bot.dialogue import learning, onboarding, quiz
@@ -32,6 +33,7 @@ from bot.dialogue.events import (
 from bot.dialogue.flood import FloodGuard, Verdict
 from bot.dialogue.registry import Registry, allowed
 from bot.dialogue.render import Context, fill, rows
+from bot.dialogue.tasks import TaskRunner
 from bot.domain.profile import Command, parse_command
 from bot.i18n import N_, Translations
 from bot.services import identities, lessons, participants, roles
@@ -61,6 +63,7 @@ class _Trace:
     event: str = "-"
     language: str | None = None
     person: Participant | None = None
+    owed: list[Claimed] = field(default_factory=list)  # rows to send once committed
 
 
 class Dialogue:
@@ -94,6 +97,12 @@ class Dialogue:
         # The one road out: replies are outbox rows, sent by this sender after the commit.
         self.outbox = outbox or OutboxSender(sessions, clock)
         self.outbox.add_listener(self._on_settled)
+        if self.deps.tasks is None:
+            self.deps.tasks = TaskRunner(
+                sessions, clock, translations, zone, self.deps, self.outbox
+            )
+        for kind, task in self.registry.tasks.items():
+            self.deps.tasks.register(kind, task)
         self._apologised: dict[tuple[str, str], None] = {}
 
     def menu_commands(self) -> list[tuple[str, str]]:
@@ -137,11 +146,11 @@ class Dialogue:
                 trace.event,
             )
             turn = await self._apologise(inbound, trace)
-        if trace.participant_id is not None and self.outbox.sender_for(inbound.channel):
+        if trace.owed:
             try:  # sent now; what cannot go now, the outbox's loop sends later
-                await self.outbox.flush(trace.participant_id)
+                await self.outbox.send_claimed(trace.owed)
             except Exception:
-                log.exception("reply flush failed participant=%s", trace.participant_id)
+                log.exception("reply send failed participant=%s", trace.participant_id)
         if self._flood is not None:
             self._flood.remember_language(inbound.channel, inbound.user_id, trace.language)
         log.info(
@@ -168,6 +177,8 @@ class Dialogue:
                     session, inbound.channel, inbound.user_id
                 )
                 trace.participant_id = person.id if person is not None else None
+                if person is not None and self.outbox.sender_for(inbound.channel):
+                    trace.owed = await self.outbox.claim_owed(session, person.id)
                 return Turn(duplicate=True)
             replies = _acknowledged_first(inbound, await self._route(session, inbound, trace))
             if trace.person is not None and trace.person not in session:
@@ -189,6 +200,8 @@ class Dialogue:
                     now=now,
                     source=_source(inbound),
                 )
+            if trace.participant_id is not None and self.outbox.sender_for(inbound.channel):
+                trace.owed = await self.outbox.claim_owed(session, trace.participant_id)
             return Turn(replies)
 
     async def _apologise(self, inbound: Inbound, trace: _Trace) -> Turn:
@@ -261,7 +274,9 @@ class Dialogue:
             )
         trace.participant_id, trace.language, trace.person = person.id, person.language, person
         person.last_seen_at = now
-        await identities.note_inbound(session, person.id, inbound.channel, inbound.user_id, now)
+        released = await identities.note_inbound(
+            session, person.id, inbound.channel, inbound.user_id, now
+        )
         ctx = Context(
             session,
             person,
@@ -274,6 +289,12 @@ class Dialogue:
             await roles.roles_of(session, self.deps, person, inbound.channel, inbound.user_id),
         )
 
+        if released and person.onboarded_at is not None and command is None:
+            # Messages waited for this person (Messenger's window): they are the answer, sent
+            # now in order; what was written is not taken as an answer to a question the
+            # person has not seen yet.
+            if inbound.kind is not InboundKind.BUTTON:
+                return []
         if person.onboarded_at is None:
             replies = await self._onboarding(ctx, command)
         elif command is not None:

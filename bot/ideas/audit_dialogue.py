@@ -10,10 +10,11 @@ from bot.db.models import DialogueState, SelfAuditAnswer
 from bot.dialogue.events import Button, EditSource, Message, Notice, Outbound
 from bot.dialogue.registry import Registry
 from bot.dialogue.render import Context, escape, fill, grid, rows
+from bot.dialogue.tasks import tasks_of
 from bot.domain.profile import Command
 from bot.i18n import N_
 from bot.ideas.catalogue import Checklist, Effort
-from bot.ideas.coach import AuditJob, coach_of
+from bot.ideas.coach import coach_of, run_audit
 from bot.ideas.webaudit import normalise_url
 from bot.services import participants
 
@@ -36,6 +37,7 @@ IDEAS_AFTER_CHECKLIST = 5
 def register(registry: Registry) -> None:
     """Plug /audit, checklist answers and idea cards into the dialogue."""
     registry.command("audit", N_("check your website and social profiles"))(audit)
+    registry.task("web_audit")(run_audit)
     registry.button("au")(ask_url)
     registry.button("ck")(open_checklist)
     registry.button("cka")(answer_question)
@@ -85,25 +87,12 @@ async def _start_check(ctx: Context, raw: str) -> list[Outbound]:
     if parsed is None or parsed.scheme not in ("http", "https") or "." not in host:
         text = ctx._("That does not look like a web address. Try e.g. /audit https://example.lt")
         return [Message(text)]
-    coach = coach_of(ctx.deps)
-    if coach.busy(ctx.participant.id):
+    runner = tasks_of(ctx.deps)
+    if await runner.busy(ctx.session, ctx.participant.id, "web_audit"):
         return [Message(ctx._("I am still checking your previous page. The results are coming!"))]
-    if ctx.deps.sessions is None:
-        raise RuntimeError("the page check needs the session factory in Deps")
-    coach.start_audit(
-        AuditJob(
-            participant_id=ctx.participant.id,
-            language=ctx.tr.language,
-            url=url,
-            sessions=ctx.deps.sessions,
-            clock=ctx.deps.clock,
-            translations=ctx.translations,
-            content=ctx.deps.content,
-            zone=ctx.zone,
-        )
-    )
+    await runner.submit(ctx, "web_audit", {"url": url})
     text = fill(
-        ctx._("🔎 Checking {url}… It takes up to a minute; I will send the results here."),
+        ctx._("🔎 Checking {url}… It takes up to 20 seconds; I will send the results here."),
         url=url,
     )
     return [Message(text)]

@@ -42,15 +42,15 @@ class LinkResult:
 
 async def note_inbound(
     session: AsyncSession, participant_id: int, channel: str, external_id: str, now: datetime
-) -> None:
+) -> int:
     """The person just wrote on this channel: Messenger's 24-hour window opens again, and
-    messages held for it may go now."""
+    messages held for it may go now; how many were waiting."""
     await session.execute(
         update(ChannelIdentity)
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
         .values(last_inbound_at=now)
     )
-    await outbox.release_held(session, participant_id, now)
+    return await outbox.release_held(session, participant_id, now)
 
 
 async def last_inbound_at(

@@ -87,6 +87,8 @@ class FakeBotAPI(UpdateMethods, MessageMethods):
         self._poll_generation = 0
         self._failures: dict[str, list[ApiError]] = {}
         self._refusals: dict[str, ApiError] = {}
+        self._drops: dict[str, int] = {}
+        self.delay = 0.0  # seconds every message call takes (a slow server)
         self.limits: FloodLimits | None = None  # opt-in: enforce_limits()
         self._changed = asyncio.Event()
         self._closing = False
@@ -192,6 +194,12 @@ class FakeBotAPI(UpdateMethods, MessageMethods):
         error = ApiError(status, description, retry_after)
         self._failures.setdefault(self._known(method), []).extend([error] * times)
 
+    def drop_next(self, method: str, *, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` lose their connection before any answer
+        (nothing is sent to the chat), as a network cut would."""
+        key = self._known(method)
+        self._drops[key] = self._drops.get(key, 0) + times
+
     def refuse(self, method: str, status: int, description: str) -> None:
         """Every call of ``method`` fails until :meth:`allow`."""
         self._refusals[self._known(method)] = ApiError(status, description)
@@ -276,6 +284,15 @@ class FakeBotAPI(UpdateMethods, MessageMethods):
             if handler is None:
                 raise ApiError(404, "Not Found")
             call.params, call.files = await read_params(request)
+            if self._drops.get(call.method):
+                self._drops[call.method] -= 1
+                call.status, call.description = 0, "connection dropped"
+                if request.transport is not None:
+                    request.transport.abort()
+                self._notify()
+                return web.Response(status=500)
+            if self.delay and call.method.startswith(("send", "edit")):
+                await asyncio.sleep(self.delay)
             failures = self._failures.get(call.method)
             if failures:
                 raise failures.pop(0)

@@ -1,6 +1,6 @@
-"""Telegram's flood limits, for the fake Bot API's opt-in enforcement mode (benchmarks):
-about 30 messages a second overall and one a second per chat; beyond that, 429 with a
-retry_after, as Telegram answers."""
+"""Telegram's flood limits, for the fake Bot API's opt-in enforcement mode (tests and
+benchmarks): about 30 messages a second overall, and per chat a small burst (3) then about
+one a second; beyond that, 429 with a retry_after, as Telegram answers."""
 
 from __future__ import annotations
 
@@ -18,16 +18,18 @@ COUNTED = ("send", "edit", "copy", "forward")  # sendChatAction aside
 @dataclass
 class FloodLimits:
     """Accepts a message if fewer than `per_second` were accepted in the last second and the
-    chat's previous one is at least `per_chat_seconds` old. `tolerance` (seconds) forgives
-    network jitter between the sender's clock and the arrival here."""
+    chat is within its allowance: `chat_burst` messages at once, then one per
+    `per_chat_seconds` (a leaky bucket). `tolerance` (seconds) forgives network jitter
+    between the sender's clock and the arrival here."""
 
     per_second: int = 30
     per_chat_seconds: float = 1.0
     tolerance: float = 0.0
+    chat_burst: int = 3
     clock: Callable[[], float] = time.monotonic
     refused: int = 0
     _recent: deque[float] = field(default_factory=deque)
-    _chat_last: dict[str, float] = field(default_factory=dict)
+    _chat_tat: dict[str, float] = field(default_factory=dict)
 
     def counts(self, method: str) -> bool:
         """Whether calls of `method` count against the limits."""
@@ -43,12 +45,14 @@ class FloodLimits:
         if len(self._recent) >= self.per_second:
             wait = self._recent[0] + window - now
         chat = str(chat_id)
-        last = self._chat_last.get(chat)
-        if last is not None and now - last < self.per_chat_seconds - self.tolerance:
-            wait = max(wait, last + self.per_chat_seconds - self.tolerance - now)
+        interval = self.per_chat_seconds
+        tat = self._chat_tat.get(chat, now)  # when the chat's bucket would be empty
+        allowed_at = tat - interval * (self.chat_burst - 1) - self.tolerance
+        if now < allowed_at:
+            wait = max(wait, allowed_at - now)
         if wait > 0:
             self.refused += 1
             retry = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
         self._recent.append(now)
-        self._chat_last[chat] = now
+        self._chat_tat[chat] = max(tat, now) + interval

@@ -11,7 +11,15 @@ from bot import admin, broadcasts
 from bot.channels.console import ConsoleChannel
 from bot.clock import FakeClock
 from bot.content.loader import ContentStore
-from bot.db.models import AuditLogEntry, Cohort, DialogueState, Participant, RoleGrant
+from bot.db.models import (
+    AuditLogEntry,
+    Cohort,
+    DialogueState,
+    OutboxMessage,
+    Participant,
+    RoleGrant,
+)
+from bot.delivery.payload import load_replies
 from bot.dialogue.deps import Deps
 from bot.dialogue.events import Document, EditSource, Inbound, InboundKind, Message, Notice
 from bot.dialogue.registry import ADMIN, COORDINATOR, PARTICIPANT, TRAINER, Registry
@@ -110,6 +118,8 @@ async def test_access_matrix(
         turn = await everything.handle(
             Inbound("console", user, InboundKind.BUTTON, payload=payload)
         )
+        assert everything.deps.tasks is not None
+        await everything.deps.tasks.drain()  # an export is built outside the turn
         stale = [r for r in turn.replies if isinstance(r, Notice) and r.text]
         if role in allowed:
             assert not stale, (role, payload, turn.replies)
@@ -119,7 +129,12 @@ async def test_access_matrix(
             assert len(turn.replies) == 2 and isinstance(turn.replies[1], EditSource)
             assert await _counts(sessions) == before, (role, payload)
         if payload == "export:csv" and role in allowed:
-            assert any(isinstance(r, Document) for r in turn.replies)
+            async with sessions() as session:
+                files = await session.scalars(
+                    select(OutboxMessage.payload).where(OutboxMessage.purpose == "task_export")
+                )
+                sent = [r for payload in files for r in load_replies(payload)]
+            assert any(isinstance(r, Document) for r in sent)
 
 
 async def test_an_admin_grants_and_revokes_with_buttons_and_the_audit_records_it(

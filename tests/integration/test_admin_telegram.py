@@ -57,6 +57,12 @@ def tap_data(user: FakeUser, data: str) -> dict:
     return user.callback_update(message, data)
 
 
+async def channel_tasks(channel: TelegramChannel) -> None:
+    """Wait for the tracked tasks (chart, export) the last update started."""
+    runner = channel._handler.deps.tasks  # type: ignore[attr-defined]
+    await runner.drain()
+
+
 async def test_stats_chart_is_a_photo_and_the_workbook_a_document(
     telegram: tuple[FakeBotAPI, TelegramChannel],
 ) -> None:
@@ -64,6 +70,7 @@ async def test_stats_chart_is_a_photo_and_the_workbook_a_document(
     boss = api.user(ADMIN, "Boss")
     await onboard(channel, boss)
     await feed(channel, boss.message_update("/stats"))
+    await channel_tasks(channel)  # the chart is drawn outside the turn, then sent
     photo = api.calls_of("sendPhoto")[-1]
     assert photo.status == 200
     file_id = photo.result["photo"][-1]["file_id"]
@@ -72,6 +79,7 @@ async def test_stats_chart_is_a_photo_and_the_workbook_a_document(
 
     await feed(channel, boss.message_update("/export"))
     await feed(channel, tap_data(boss, "export:xlsx"))
+    await channel_tasks(channel)
     sent = api.calls_of("sendDocument")[-1]
     assert sent.status == 200
     document = sent.result["document"]
@@ -83,7 +91,5 @@ async def test_stats_chart_is_a_photo_and_the_workbook_a_document(
     assert people[1][1] == "Jonas Petraitis" and people[1][2] == "Zarasai"
     assert people[1][3] == "Zarasų krašto muziejus"
     edits = [c.params.get("text") for c in api.calls_of("editMessageText")]
-    assert edits[-2:] == [
-        "⏳ Siunčiu: 📊 Excel darbaknygė (XLSX)…",
-        "✅ Išsiųsta: 📊 Excel darbaknygė (XLSX).",
-    ]
+    assert edits[-1] == "⏳ Ruošiu: 📊 Excel darbaknygė (XLSX)… Failą atsiųsiu čia."
+    assert boss.last["text"] == "✅ Išsiųsta: 📊 Excel darbaknygė (XLSX)."

@@ -23,7 +23,8 @@ from bot.content.loader import ContentStore, check_content
 from bot.content.progress_check import progress_on, removed_with_progress
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
-from bot.db.models import Answer, Enrollment, LessonDelivery, Participant
+from bot.db.models import Answer, Enrollment, LessonDelivery, OutboxMessage, Participant
+from bot.delivery.payload import load_replies
 from bot.dialogue import content_admin
 from bot.dialogue.deps import Deps
 from bot.dialogue.events import Inbound, InboundKind, Message
@@ -86,9 +87,16 @@ async def test_admin_reloads_the_course_and_the_next_update_sees_it(
         data["lessons"][1]["title"]["lt"] = "Antroji pamoka, pataisyta"
 
     _edit_module(course_dir, "t1", rename)
-    reply = await admin.send("/reload_content")
-    assert "Kurso turinys įkeltas iš naujo. Modulių: 2, pamokų: 3." in reply
+    assert "Tikrinu naujus kurso failus" in await admin.send("/reload_content")
+    await finished(admin)  # checked and loaded outside the turn, then reported
+    assert "Kurso turinys įkeltas iš naujo. Modulių: 2, pamokų: 3." in admin.received()
     assert "Antroji pamoka, pataisyta" in await learner.send("/next")
+
+
+async def finished(chat: ConsoleChannel) -> None:
+    """Wait for the tracked tasks the chat started."""
+    runner = chat._handler.deps.tasks  # type: ignore[attr-defined]
+    await runner.drain()
 
 
 async def test_invalid_content_is_refused_and_the_old_course_stays(
@@ -104,10 +112,14 @@ async def test_invalid_content_is_refused_and_the_old_course_stays(
     expected = check_content(course_dir).issues
     assert len(expected) > content_admin.SHOWN_ISSUES
 
-    turn = await dialogue.handle(
-        Inbound("console", "admin", InboundKind.TEXT, text="/reload_content")
-    )
-    [reply] = turn.replies
+    await dialogue.handle(Inbound("console", "admin", InboundKind.TEXT, text="/reload_content"))
+    assert dialogue.deps.tasks is not None
+    await dialogue.deps.tasks.drain()
+    async with sessions() as session:
+        payload = await session.scalar(
+            select(OutboxMessage.payload).where(OutboxMessage.purpose == "task_content_reload")
+        )
+    [reply] = load_replies(payload or [])
     assert isinstance(reply, Message)
     parse_html(reply.text)  # Telegram would take it
     assert f"Naujas turinys neįkeltas: jame rasta {len(expected)} klaidų" in reply.text

@@ -179,8 +179,8 @@ def _stored_data(changes: list[str]) -> list[str]:
 
 async def _settle(dialogue: Dialogue) -> None:
     """Wait for background work an input started (a page check) before the next input."""
-    if dialogue.deps.ideas is not None:
-        await dialogue.deps.ideas.drain()
+    if dialogue.deps.tasks is not None:
+        await dialogue.deps.tasks.drain()
 
 
 def _problems(item: Hostile, replies: list[Outbound]) -> list[str]:

@@ -128,6 +128,12 @@ async def outbox_buttons(sessions: Sessions, participant_id: int) -> list[str]:
         ]
 
 
+async def chat_tasks(chat: ConsoleChannel) -> None:
+    """Wait for the page checks the chat started."""
+    runner = chat._handler.deps.tasks  # type: ignore[attr-defined]
+    await runner.drain()
+
+
 async def test_audit_reports_findings_and_the_next_audit_shows_what_improved(
     coached: Dialogue, coach: IdeaCoach, sessions: Sessions
 ) -> None:
@@ -135,10 +141,10 @@ async def test_audit_reports_findings_and_the_next_audit_shows_what_improved(
     me = await join(chat, "Rūta Žemaitytė")
     async with serve() as sites:
         assert "Tikrinu" in await chat.send(f"/audit {sites.url('/poor')}")
-        await coach.drain()
+        await chat_tasks(chat)
         sites.pages["/poor"] = GOOD
         await chat.send(f"/audit {sites.url('/poor')}")
-        await coach.drain()
+        await chat_tasks(chat)
     first, second = (await outbox(sessions, me))[:1], (await outbox(sessions, me))[1:]
     assert "🔴 <b>Pritaikyta telefonui</b>" in first[0]
     assert "📘 Pamoka: Pirmiausia – telefonas" in first[0]
@@ -158,7 +164,7 @@ async def test_audit_refuses_loopback_without_the_setting(
     me = await join(chat, "Rūta Žemaitytė")
     async with serve() as sites:
         await chat.send(f"/audit {sites.url('/good')}")
-        await coach.drain()
+        await chat_tasks(chat)
     assert "privatų ar vidinį tinklą" in (await outbox(sessions, me))[0]
     assert "nepanašu į interneto adresą" in await chat.send("/audit ftp:/nothing")
 
