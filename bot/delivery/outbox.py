@@ -48,10 +48,13 @@ async def enqueue_reply(
     replies: Sequence[Outbound],
     now: datetime,
     source: dict[str, str] | None = None,
-) -> None:
+    leased_until: datetime | None = None,
+) -> int | None:
     """A turn's replies as one durable row in the turn's transaction, keyed by the update
     (channel and update id; the parts are its ordinals), addressed to the chat the update
-    came from. `source` says what was pressed: the message to edit, the press to answer."""
+    came from. `source` says what was pressed: the message to edit, the press to answer.
+    `leased_until`: the row is born claimed by this worker (it sends it after the commit).
+    Returns the row's id (None if this update's replies were written before)."""
     values = {
         "participant_id": participant_id,
         "purpose": REPLY_PURPOSE,
@@ -66,9 +69,13 @@ async def enqueue_reply(
         "source": source or None,
         "created_at": now,
     }
+    if leased_until is not None:
+        values.update(state=OutboxState.SENDING.value, lease_until=leased_until)
     keys = ["participant_id", "purpose", "dedupe_key"]
     statement = _insert(session)(OutboxMessage).values(**values)
-    await session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+    return await session.scalar(
+        statement.on_conflict_do_nothing(index_elements=keys).returning(OutboxMessage.id)
+    )
 
 
 async def enqueue(

@@ -31,7 +31,7 @@ from bot.delivery.channel import ChannelSender, DeliveryError, DeliveryKind
 from bot.delivery.claims import Claimed, Identity
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import REPLY_PURPOSE, OutboxState
-from bot.delivery.payload import load_replies
+from bot.delivery.payload import dump_replies, load_replies
 from bot.dialogue.events import Notice, Outbound
 
 __all__ = ["ChannelSender", "DeliveryError", "DeliveryKind", "OutboxSender", "Settled"]
@@ -99,6 +99,7 @@ class OutboxSender:
         self._listeners: list[Listener] = []
         self._person_locks: dict[int, asyncio.Lock] = {}
         self._in_flight: dict[int, int] = {}  # row id -> how many sends hold it
+        self._owing: set[int] = set()  # people with rows this process could not send yet
         self._heartbeat: asyncio.Task[None] | None = None
 
     # --- wiring ----------------------------------------------------------------------------
@@ -137,6 +138,41 @@ class OutboxSender:
         now = self._clock.now()
         where = claims.person_clause(participant_id, now)
         return await claims.claim(session, where, now, self._lease, 20)
+
+    def may_owe(self, participant_id: int) -> bool:
+        """Whether this process left rows of this person unsent (a failed or paced send):
+        their next turn then claims everything owed, in order, not only its own reply."""
+        return participant_id in self._owing
+
+    def lease_until(self) -> datetime:
+        """The end of a lease taken now."""
+        return self._clock.now() + self._lease
+
+    def reply_claimed(
+        self,
+        row_id: int,
+        participant_id: int,
+        channel: str,
+        external_id: str,
+        replies: list[Outbound],
+        source: dict[str, Any] | None,
+    ) -> Claimed:
+        """A turn's reply row written already leased (outbox.enqueue_reply): no claim query;
+        the person just wrote on this chat, so it is reachable there."""
+        now = self._clock.now()
+        identity = Identity(channel, external_id, now, now, blocked=False)
+        return Claimed(
+            row_id,
+            participant_id,
+            REPLY_PURPOSE,
+            None,
+            dump_replies(replies),
+            0,
+            0,
+            [identity],
+            (channel, external_id),
+            source,
+        )
 
     async def send_claimed(self, claimed: list[Claimed]) -> Counter[str]:
         """Send rows claimed by `claim_owed` (one person's), in order."""
@@ -244,6 +280,10 @@ class OutboxSender:
                 outcome = await self._send_row(row)
                 await self._record(row, outcome)
                 counts[outcome.state] += 1
+                if outcome.state in (OutboxState.PENDING, OutboxState.HELD):
+                    self._owing.add(row.participant_id)
+                elif number == len(rows) - 1:
+                    self._owing.discard(row.participant_id)
                 if outcome.state is not OutboxState.SENT:
                     later = rows[number + 1 :]
                     if later:

@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -64,6 +65,7 @@ class _Trace:
     language: str | None = None
     person: Participant | None = None
     owed: list[Claimed] = field(default_factory=list)  # rows to send once committed
+    released: int = 0  # messages that waited for the person (Messenger's window)
 
 
 class Dialogue:
@@ -189,20 +191,47 @@ class Dialogue:
                 trace.participant_id = joined.id if joined is not None else None
                 if joined is None:  # erased (/deleteme): the goodbye keeps no row of them
                     return Turn(replies, unstored=True)
-            if replies and trace.participant_id is not None:
-                await outbox.enqueue_reply(
-                    session,
-                    participant_id=trace.participant_id,
-                    channel=inbound.channel,
-                    external_id=inbound.user_id,
-                    update_key=inbound.update_id or uuid.uuid4().hex,
-                    replies=replies,
-                    now=now,
-                    source=_source(inbound),
-                )
-            if trace.participant_id is not None and self.outbox.sender_for(inbound.channel):
-                trace.owed = await self.outbox.claim_owed(session, trace.participant_id)
+            if trace.participant_id is not None:
+                await self._write_replies(session, inbound, trace, replies, now)
             return Turn(replies)
+
+    async def _write_replies(
+        self,
+        session: AsyncSession,
+        inbound: Inbound,
+        trace: _Trace,
+        replies: list[Outbound],
+        now: datetime,
+    ) -> None:
+        """The replies as an outbox row. Usually nothing else is owed to the person: the row
+        is written already leased to this process, to be sent after the commit with no claim
+        query; else everything owed is claimed, in order (held lessons first)."""
+        pid = trace.participant_id
+        assert pid is not None
+        sending = self.outbox.sender_for(inbound.channel) is not None
+        fast = sending and not trace.released and not self.outbox.may_owe(pid)
+        source = _source(inbound)
+        row_id = None
+        if replies:
+            row_id = await outbox.enqueue_reply(
+                session,
+                participant_id=pid,
+                channel=inbound.channel,
+                external_id=inbound.user_id,
+                update_key=inbound.update_id or uuid.uuid4().hex,
+                replies=replies,
+                now=now,
+                source=source,
+                leased_until=self.outbox.lease_until() if fast else None,
+            )
+        if fast and row_id is not None:
+            trace.owed = [
+                self.outbox.reply_claimed(
+                    row_id, pid, inbound.channel, inbound.user_id, replies, source
+                )
+            ]
+        elif sending and (replies or trace.released):
+            trace.owed = await self.outbox.claim_owed(session, pid)
 
     async def _apologise(self, inbound: Inbound, trace: _Trace) -> Turn:
         """Nothing of the turn was kept: say so once per update (a re-delivery that fails
@@ -277,6 +306,7 @@ class Dialogue:
         released = await identities.note_inbound(
             session, person.id, inbound.channel, inbound.user_id, now
         )
+        trace.released = released
         ctx = Context(
             session,
             person,
