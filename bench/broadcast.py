@@ -2,24 +2,31 @@
 flood limits (30 messages a second overall, one a second per chat, 429 with retry_after
 beyond), with the real outbox sender, limiter and clock, on SQLite.
 
-Prints messages per second against the 30/s ceiling, lost, duplicates and 429s received.
-Goals: >= 95% of the ceiling, no 429, 0 lost, 0 duplicates.
-Run: python bench/broadcast.py [--recipients N] [--tolerance SECONDS]"""
+Prints messages per second against the 30/s ceiling, lost, duplicates and 429s received; a
+learner (the trainer's own chat) gets a reply every 2 s meanwhile, through the same outbox and
+limiter, and the bench prints how long each took. --outage S makes the server answer 502 to
+every send for S seconds a few seconds in, and prints how many sends were tried meanwhile (the
+circuit backs the platform off instead of retrying each message).
+Goals: >= 95% of the ceiling, no 429, 0 lost, 0 duplicates, every reply within a second.
+Run: python bench/broadcast.py [--recipients N] [--tolerance SECONDS] [--outage SECONDS]"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,7 +43,9 @@ from bot.db.engine import create_engine, create_session_factory  # noqa: E402
 from bot.db.migrate import upgrade_async  # noqa: E402
 from bot.db.models import Broadcast, ChannelIdentity, Participant  # noqa: E402
 from bot.delivery.limiter import RateLimiter  # noqa: E402
+from bot.delivery.outbox import enqueue_reply  # noqa: E402
 from bot.delivery.sender import OutboxSender  # noqa: E402
+from bot.dialogue.events import Message  # noqa: E402
 from bot.i18n import Translations  # noqa: E402
 from tests.fakes.bot_api import FakeBotAPI  # noqa: E402
 from tests.fakes.bot_api_limits import FloodLimits  # noqa: E402
@@ -67,6 +76,10 @@ class FakeServer:
         self._thread.start()
         self._ready.wait()
         return self.api
+
+    def call(self, action: Callable[[], object]) -> None:
+        """Run `action` on the server's loop (switch a failure on or off)."""
+        self._loop.call_soon_threadsafe(action)
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.api.stop(), self._loop).result()
@@ -115,7 +128,50 @@ async def seed(url: str, recipients: int, api: FakeBotAPI) -> tuple[int, int]:
     return ids[0], len(ids) - 1
 
 
-async def run(recipients: int, tolerance: float, rate_limit: float) -> None:
+async def learner(
+    outbox: OutboxSender,
+    sessions: async_sessionmaker[AsyncSession],
+    pid: int,
+    latencies: list[float],
+    stop: asyncio.Event,
+) -> None:
+    """Someone answering a quiz during the broadcast: a reply every 2 s, the turn's road."""
+    clock = SystemClock()
+    number = 0
+    while not stop.is_set():
+        await asyncio.sleep(2.0)
+        number += 1
+        started = time.perf_counter()
+        async with sessions() as session, session.begin():
+            await enqueue_reply(
+                session,
+                participant_id=pid,
+                channel="telegram",
+                external_id=str(TRAINER),
+                update_key=f"learner-{number}",
+                replies=[Message(f"✅ Teisingai! ({number})")],
+                now=clock.now(),
+            )
+            owed = await outbox.claim_owed(session, pid)
+        counts = await outbox.send_claimed(owed)
+        if counts.get("sent"):
+            latencies.append(time.perf_counter() - started)
+
+
+async def outage(server: FakeServer, after: float, seconds: float, window: list[int]) -> None:
+    """Every send fails with 502 for `seconds`, starting `after` seconds in."""
+    await asyncio.sleep(after)
+    api = server.api
+    window.append(len(api.calls))
+    server.call(lambda: api.refuse("sendMessage", 502, "Bad Gateway"))
+    await asyncio.sleep(seconds)
+    server.call(lambda: api.allow("sendMessage"))
+    window.append(len(api.calls))
+
+
+async def run(
+    recipients: int, tolerance: float, rate_limit: float, outage_seconds: float = 0.0
+) -> None:
     limits = FloodLimits(tolerance=tolerance)
     server = FakeServer(limits)
     api = server.start()
@@ -160,6 +216,13 @@ async def run(recipients: int, tolerance: float, rate_limit: float) -> None:
                 await asyncio.sleep(PROGRESS_SECONDS)
 
         follower = asyncio.create_task(follow())
+        stop, latencies, window = asyncio.Event(), [], []
+        answering = asyncio.create_task(learner(outbox, sessions, author, latencies, stop))
+        cut = (
+            asyncio.create_task(outage(server, 5.0, outage_seconds, window))
+            if outage_seconds
+            else None
+        )
         started = time.perf_counter()
         while True:
             await outbox.send_due()
@@ -169,7 +232,11 @@ async def run(recipients: int, tolerance: float, rate_limit: float) -> None:
                 break
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
+        stop.set()
         follower.cancel()
+        await answering
+        if cut is not None:
+            await cut
         await monitor.run()  # the final report
         await outbox.send_due()
         await engine.dispose()
@@ -196,6 +263,19 @@ async def run(recipients: int, tolerance: float, rate_limit: float) -> None:
     print(f"progress edits (trainer): {edits}; final report sent: {counts['sent'] == queued}")
     print(f"sender's limiter:         30/s, paced at {rate_limit:g}/s, 1/s per chat")
     print(f"fake's jitter tolerance:  {tolerance * 1000:.0f} ms")
+    if latencies:
+        worst, middle = max(latencies), statistics.median(latencies)
+        within = "all" if worst < 1 else "not all"
+        print(
+            f"learner's replies:        {len(latencies)}, p50 {middle * 1000:.0f} ms, "
+            f"max {worst * 1000:.0f} ms ({within} within 1 s)"
+        )
+    if len(window) == 2:
+        tried = [c for c in api.calls[window[0] : window[1]] if c.method == "sendmessage"]
+        print(
+            f"outage of {outage_seconds:g} s:          {len(tried)} sends tried meanwhile "
+            f"(circuit: probes, then resumes)"
+        )
 
 
 def main() -> None:
@@ -207,8 +287,11 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=29.5, help="the sender's pace (messages a second)"
     )
+    parser.add_argument(
+        "--outage", type=float, default=0.0, help="seconds of 502s from the server, 5 s in"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.recipients, args.tolerance, args.rate))
+    asyncio.run(run(args.recipients, args.tolerance, args.rate, args.outage))
 
 
 if __name__ == "__main__":

@@ -135,8 +135,11 @@ class BroadcastMonitor:
             return
         if message_id is not None and self._shown.get(broadcast_id) == text:
             return
+        assert channel is not None
+        limiter = self._outbox.limiter_for(channel)  # the platform's own pace, as a reply
         try:
-            await self._outbox.limiter.wait(f"{channel}:{chat_id}")
+            if not await limiter.wait(f"{channel}:{chat_id}", urgent=True, max_wait=5):
+                return  # shown at the next round
             if message_id is None:
                 posted = await post(chat_id, text)
                 async with self._sessions() as session, session.begin():
@@ -147,7 +150,7 @@ class BroadcastMonitor:
                 await edit(chat_id, message_id, text)
         except DeliveryError as error:
             if error.retry_after is not None:
-                self._outbox.limiter.hold(self._clock.now() + timedelta(seconds=error.retry_after))
+                limiter.hold(self._clock.now() + timedelta(seconds=error.retry_after))
             log.warning("broadcast progress not shown id=%d: %s", broadcast_id, error.kind)
             return
         self._shown[broadcast_id] = text
