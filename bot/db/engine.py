@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db import onehop
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -33,6 +35,7 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str) -> AsyncEngine:
     """Create the async engine for a database URL (sqlite+aiosqlite or postgresql+asyncpg)."""
     if is_sqlite(url):
+        onehop.install()  # one thread hop per statement, not four
         # One connection, so one transaction at a time in the process: SQLite has one writer,
         # and a transaction that began as a reader and then writes fails at once ("database
         # is locked") when another committed in between, whatever the busy timeout. Queueing
