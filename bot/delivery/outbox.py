@@ -157,6 +157,7 @@ async def release_held(session: AsyncSession, participant_id: int, now: datetime
             OutboxMessage.state == OutboxState.HELD.value,
         )
         .values(state=OutboxState.PENDING.value, not_before=now)
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

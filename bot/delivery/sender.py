@@ -466,7 +466,10 @@ class OutboxSender:
     ) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values)
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
             )
             if outcome.blocked:
                 await session.execute(

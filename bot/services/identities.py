@@ -49,6 +49,7 @@ async def note_inbound(
         update(ChannelIdentity)
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
         .values(last_inbound_at=now)
+        .execution_options(synchronize_session=False)
     )
     return await outbox.release_held(session, participant_id, now)
 
