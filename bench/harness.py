@@ -27,7 +27,8 @@ from tests.fakes.bot_api import Call, FakeBotAPI  # noqa: E402
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # What a child process inherits; everything else is left out, so the bot runs on its defaults.
-INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SYSTEMROOT")
+# PYTHONPATH too: `PYTHONPATH=/path/to/other/checkout python -m bench.interactive` times that code.
+INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SYSTEMROOT", "PYTHONPATH")
 
 Observer = Callable[[Call, float], None]
 

@@ -59,15 +59,25 @@ class App:
     async def start(self) -> None:
         """Start the periodic jobs; on SQLite (one process) first resend what a crash left
         half-sent."""
-        if self.outbox is not None and self.engine.dialect.name == "sqlite":
+        one_process = self.engine.dialect.name == "sqlite"
+        if self.outbox is not None and one_process:
             recovered = await self.outbox.recover_orphans()
             if recovered:
                 log.info("outbox rows recovered after a stop rows=%d", recovered)
+        tasks = self.dialogue.deps.tasks
+        if tasks is not None:  # slow work a stop cut off: run again once, or report it
+            await tasks.resume(all_running=one_process)
         self.jobs.start()
 
     async def aclose(self) -> None:
-        """Stop the jobs and release the database connections."""
+        """Stop the jobs, let running tasks finish (up to TASK_SHUTDOWN_SECONDS; the rest are
+        resumed at the next start) and release the database connections."""
         await self.jobs.stop()
+        tasks = self.dialogue.deps.tasks
+        if tasks is not None:
+            left = await tasks.drain(self.settings.task_shutdown_seconds)
+            if left:
+                log.warning("tasks still running at shutdown tasks=%d: resumed at next start", left)
         if self.outbox is not None:
             await self.outbox.aclose()
         await self.engine.dispose()

@@ -96,4 +96,4 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 def install() -> None:
     """Use the one-hop cursor for every aiosqlite connection of this process."""
-    AsyncAdapt_aiosqlite_connection._cursor_cls = OneHopCursor  # type: ignore[misc]
+    AsyncAdapt_aiosqlite_connection._cursor_cls = OneHopCursor

@@ -22,13 +22,15 @@ from bot.channels.telegram import TelegramChannel
 from bot.clock import FakeClock, SystemClock
 from bot.content.loader import ContentStore
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import OutboxMessage
+from bot.db.models import OutboxMessage, TrackedTask
 from bot.delivery import claims
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import Queued, enqueue_many
+from bot.delivery.payload import load_replies
 from bot.delivery.sender import OutboxSender
-from bot.dialogue.events import Message
+from bot.dialogue.events import Message, Outbound
 from bot.dialogue.router import Dialogue
+from bot.dialogue.tasks import TaskJob
 from bot.i18n import Translations
 from bot.web.app import create_web_app
 from bot.web.messenger import MessengerWebhook
@@ -393,3 +395,51 @@ async def test_two_webhook_processes_get_the_same_update_and_reply_once(
             await engine.dispose()
     assert results == [True, True]
     assert len(texts(user)) == 1 and "Sveiki!" in texts(user)[0]
+
+
+# --- Tracked tasks: cut off by a stop, resumed once, then reported -----------------------------
+
+
+async def test_a_task_cut_off_by_a_stop_is_resumed_once_then_reported(
+    dialogue: Dialogue, sessions: Sessions, clock: FakeClock
+) -> None:
+    pid = await add_person(sessions, 609, clock.now())
+    runner = dialogue.deps.tasks
+    assert runner is not None
+    ran: list[int] = []
+
+    async def build(job: TaskJob) -> list[Outbound]:
+        ran.append(job.id)
+        return [Message(f"ready {job.params['n']}")]
+
+    runner.register("demo", build)
+    async with sessions() as session, session.begin():
+        for n, attempts in ((1, 1), (2, 2)):  # the second was cut off twice already
+            session.add(
+                TrackedTask(
+                    kind="demo",
+                    participant_id=pid,
+                    params={"n": n, "language": "lt"},
+                    state="running",
+                    attempts=attempts,
+                    lease_until=clock.now(),
+                    created_at=clock.now(),
+                )
+            )
+    assert await runner.resume(all_running=True) == 2
+    await runner.drain()
+    async with sessions() as session:
+        states = {
+            row.params["n"]: row.state for row in await session.scalars(select(TrackedTask))
+        }
+        sent = [
+            reply.text
+            for payload in await session.scalars(
+                select(OutboxMessage.payload).where(OutboxMessage.purpose == "task_demo")
+            )
+            for reply in load_replies(payload)
+            if isinstance(reply, Message)
+        ]
+    assert states == {1: "done", 2: "failed"} and len(ran) == 1
+    assert "ready 1" in sent
+    assert any("nepavyko" in text for text in sent)  # told, never left waiting
