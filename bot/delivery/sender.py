@@ -29,6 +29,7 @@ from bot.db.models import ChannelIdentity, OutboxMessage
 from bot.delivery import claims
 from bot.delivery.channel import ChannelSender, DeliveryError, DeliveryKind
 from bot.delivery.claims import Claimed, Identity
+from bot.delivery.leases import keep_renewed
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import REPLY_PURPOSE, OutboxState
 from bot.delivery.payload import dump_replies, load_replies
@@ -404,17 +405,14 @@ class OutboxSender:
 
     async def _renew_leases(self) -> None:
         """While this worker holds rows, keep their leases ahead of the clock."""
-        interval = self._lease.total_seconds() / 3
-        while self._in_flight:
-            await asyncio.sleep(interval)
-            ids = list(self._in_flight)
-            if not ids:
-                break
-            try:
-                async with self._sessions() as session, session.begin():
-                    await claims.renew(session, ids, self._clock.now() + self._lease)
-            except Exception as error:
-                log.warning("outbox lease renewal failed rows=%d: %r", len(ids), error)
+
+        async def renew(ids: list[int]) -> None:
+            async with self._sessions() as session, session.begin():
+                await claims.renew(session, ids, self._clock.now() + self._lease)
+
+        await keep_renewed(
+            lambda: list(self._in_flight), renew, self._lease.total_seconds(), "outbox"
+        )
 
     # --- bookkeeping -----------------------------------------------------------------------
 

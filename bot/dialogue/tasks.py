@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.content.loader import ContentStore
 from bot.db.models import Participant, TrackedTask
 from bot.delivery import outbox
+from bot.delivery.leases import keep_renewed
 from bot.delivery.sender import OutboxSender
 from bot.dialogue.deps import Deps
 from bot.dialogue.events import Inbound, InboundKind, Message, Outbound
@@ -206,21 +207,16 @@ class TaskRunner:
 
     async def _renew(self) -> None:
         """Keep the leases of running tasks ahead of the clock while this process lives."""
-        interval = self._lease.total_seconds() / 3
-        while self._running:
-            await asyncio.sleep(interval)
-            ids = list(self._running)
-            if not ids:
-                break
-            try:
-                async with self.sessions() as session, session.begin():
-                    await session.execute(
-                        update(TrackedTask)
-                        .where(TrackedTask.id.in_(ids), TrackedTask.state == RUNNING)
-                        .values(lease_until=self._clock.now() + self._lease)
-                    )
-            except Exception as error:
-                log.warning("task lease renewal failed tasks=%d: %r", len(ids), error)
+
+        async def renew(ids: list[int]) -> None:
+            async with self.sessions() as session, session.begin():
+                await session.execute(
+                    update(TrackedTask)
+                    .where(TrackedTask.id.in_(ids), TrackedTask.state == RUNNING)
+                    .values(lease_until=self._clock.now() + self._lease)
+                )
+
+        await keep_renewed(lambda: list(self._running), renew, self._lease.total_seconds(), "tasks")
 
     async def resume(self, *, all_running: bool = False) -> int:
         """Tasks a stopped process left running: run them again (once), or report them.
