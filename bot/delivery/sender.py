@@ -16,8 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.db.models import ChannelIdentity, OutboxMessage
+from bot.db.models import OutboxMessage
 from bot.delivery import claims
 from bot.delivery.channel import ChannelSender, DeliveryError, DeliveryKind
 from bot.delivery.claims import Claimed, Identity
@@ -33,6 +32,7 @@ from bot.delivery.leases import keep_renewed
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import REPLY_PURPOSE, OutboxState
 from bot.delivery.payload import dump_replies, load_replies
+from bot.delivery.settle import Listener, Outcome, Settled, Settler
 from bot.dialogue.events import Notice, Outbound
 
 __all__ = ["ChannelSender", "DeliveryError", "DeliveryKind", "OutboxSender", "Settled"]
@@ -40,31 +40,6 @@ __all__ = ["ChannelSender", "DeliveryError", "DeliveryKind", "OutboxSender", "Se
 log = logging.getLogger("bot.delivery")
 NO_SENDER_WAIT = timedelta(hours=1)
 HELD_RECHECK = timedelta(hours=6)
-RECORD_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class Settled:
-    """A row that reached a final state: what a broadcast counts."""
-
-    outbox_id: int
-    participant_id: int
-    purpose: str
-    broadcast_id: int | None
-    state: OutboxState
-
-
-Listener = Callable[[Settled], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    state: OutboxState
-    not_before: datetime | None = None
-    error: str | None = None
-    channel: str | None = None
-    attempted: bool = True
-    blocked: bool = False  # the channel refused as blocked: mark the identity
 
 
 class OutboxSender:
@@ -97,7 +72,7 @@ class OutboxSender:
         self._max_wait = max_wait  # a wait longer than this puts the row back instead
         self._senders: dict[str, ChannelSender] = {}
         self._limiters: dict[str, RateLimiter] = {}
-        self._listeners: list[Listener] = []
+        self._settler = Settler(sessions, clock)
         self._person_locks: dict[int, asyncio.Lock] = {}
         self._in_flight: dict[int, int] = {}  # row id -> how many sends hold it
         self._owing: set[int] = set()  # people with rows this process could not send yet
@@ -121,7 +96,7 @@ class OutboxSender:
 
     def add_listener(self, listener: Listener) -> None:
         """Call `listener` (after commit) whenever a row is sent, blocked or failed."""
-        self._listeners.append(listener)
+        self._settler.listeners.append(listener)
 
     # --- the two ways in -------------------------------------------------------------------
 
@@ -234,7 +209,8 @@ class OutboxSender:
             return await claims.recover_orphans(session, self._clock.now())
 
     async def aclose(self) -> None:
-        """Stop renewing leases (shutdown)."""
+        """Finish recording what was sent; stop renewing leases (shutdown)."""
+        await self._settler.close()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -307,17 +283,17 @@ class OutboxSender:
             return None
         return max(usable, key=lambda i: (i.last_inbound_at or i.created_at, i.created_at))
 
-    def _unreachable(self, row: Claimed, now: datetime) -> _Outcome:
+    def _unreachable(self, row: Claimed, now: datetime) -> Outcome:
         candidates = row.identities
         if row.target is not None:
             candidates = [i for i in candidates if (i.channel, i.external_id) == row.target]
         if not candidates or all(i.blocked for i in candidates):
-            return _Outcome(OutboxState.BLOCKED, error="no reachable channel", attempted=False)
+            return Outcome(OutboxState.BLOCKED, error="no reachable channel", attempted=False)
         channels = ",".join(sorted({i.channel for i in candidates}))
         reason = f"no sender for channel {channels}"
-        return _Outcome(OutboxState.HELD, now + NO_SENDER_WAIT, reason, attempted=False)
+        return Outcome(OutboxState.HELD, now + NO_SENDER_WAIT, reason, attempted=False)
 
-    async def _send_row(self, row: Claimed) -> _Outcome:
+    async def _send_row(self, row: Claimed) -> Outcome:
         now = self._clock.now()
         identity = self._identity(row)
         if identity is None:
@@ -328,11 +304,11 @@ class OutboxSender:
             until = defer(identity.last_inbound_at, now)
             if until is not None and until > now:
                 reason = f"held by {identity.channel} until {until.isoformat(timespec='minutes')}"
-                return _Outcome(OutboxState.HELD, until, reason, identity.channel, False)
+                return Outcome(OutboxState.HELD, until, reason, identity.channel, False)
         try:
             replies = load_replies(row.payload)
         except (TypeError, ValueError) as error:
-            return _Outcome(OutboxState.FAILED, error=f"unreadable payload: {error}"[:300])
+            return Outcome(OutboxState.FAILED, error=f"unreadable payload: {error}"[:300])
         limiter = self.limiter_for(identity.channel)
         key = f"{identity.channel}:{identity.external_id}"
         urgent = row.purpose == REPLY_PURPOSE
@@ -343,7 +319,7 @@ class OutboxSender:
                 key, urgent=urgent, max_wait=self._max_wait
             ):
                 later = max(limiter.ready_at(key), now)
-                return _Outcome(OutboxState.PENDING, later, "paced", identity.channel, False)
+                return Outcome(OutboxState.PENDING, later, "paced", identity.channel, False)
             try:
                 if urgent:  # a reply: says what was pressed (possibly nothing)
                     await sender.send(identity.external_id, [part], row.source or {})
@@ -359,11 +335,11 @@ class OutboxSender:
             row.parts_sent += 1
             if row.parts_sent < len(replies) and not urgent:
                 await self._progress(row)
-        return _Outcome(OutboxState.SENT, channel=identity.channel)
+        return Outcome(OutboxState.SENT, channel=identity.channel)
 
     def _failure(
         self, row: Claimed, identity: Identity, error: DeliveryError, limiter: RateLimiter
-    ) -> _Outcome:
+    ) -> Outcome:
         now = self._clock.now()
         reason = f"{error.kind}: {error.reason}"[:300]
         if error.kind is DeliveryKind.BLOCKED:
@@ -372,20 +348,20 @@ class OutboxSender:
                 not i.blocked and i.channel in self._senders for i in rest
             )
             state = OutboxState.PENDING if reachable else OutboxState.BLOCKED
-            return _Outcome(state, now, reason, identity.channel, blocked=True)
+            return Outcome(state, now, reason, identity.channel, blocked=True)
         if error.kind is DeliveryKind.FAILED:
-            return _Outcome(OutboxState.FAILED, None, reason, identity.channel)
+            return Outcome(OutboxState.FAILED, None, reason, identity.channel)
         if error.kind is DeliveryKind.HELD:  # this recipient only, until they write again
-            return _Outcome(OutboxState.HELD, now + HELD_RECHECK, reason, identity.channel)
+            return Outcome(OutboxState.HELD, now + HELD_RECHECK, reason, identity.channel)
         if error.retry_after is not None:  # the platform said how long: the platform waits
             until = now + timedelta(seconds=error.retry_after)
             limiter.hold(until)
-            return _Outcome(OutboxState.PENDING, until, reason, identity.channel, False)
+            return Outcome(OutboxState.PENDING, until, reason, identity.channel, False)
         limiter.record_failure()
         if row.attempts + 1 >= self._max_attempts:
-            return _Outcome(OutboxState.FAILED, None, reason, identity.channel)
+            return Outcome(OutboxState.FAILED, None, reason, identity.channel)
         delay = min(self._backoff * 2**row.attempts, self._max_backoff)
-        return _Outcome(OutboxState.PENDING, now + delay, reason, identity.channel)
+        return Outcome(OutboxState.PENDING, now + delay, reason, identity.channel)
 
     # --- leases ----------------------------------------------------------------------------
 
@@ -424,60 +400,8 @@ class OutboxSender:
                 .values(parts_sent=row.parts_sent)
             )
 
-    async def _record(self, row: Claimed, outcome: _Outcome) -> None:
-        now = self._clock.now()
-        values: dict[str, Any] = {
-            "state": outcome.state,
-            "lease_until": None,
-            "parts_sent": row.parts_sent,
-            "last_error": outcome.error,
-        }
-        if outcome.attempted:
-            values["attempts"] = row.attempts + 1
-        if outcome.channel is not None:
-            values["channel"] = outcome.channel
-        if outcome.not_before is not None:
-            values["not_before"] = outcome.not_before
-        if outcome.state is OutboxState.SENT:
-            values["sent_at"] = now
-        for attempt in range(RECORD_ATTEMPTS):  # a sent row left "sending" would go again
-            try:
-                await self._write_outcome(row, outcome, values, now)
-                break
-            except Exception:
-                if attempt == RECORD_ATTEMPTS - 1:
-                    raise
-                log.warning("outbox record retry outbox=%s", row.id)
-                await asyncio.sleep(0.05 * 2**attempt)
-        if outcome.state in (OutboxState.SENT, OutboxState.BLOCKED, OutboxState.FAILED):
-            settled = Settled(
-                row.id, row.participant_id, row.purpose, row.broadcast_id, outcome.state
-            )
-            for listener in self._listeners:
-                try:
-                    await listener(settled)
-                except Exception:
-                    log.exception("outbox listener failed outbox=%s", row.id)
-
-    async def _write_outcome(
-        self, row: Claimed, outcome: _Outcome, values: dict[str, Any], now: datetime
-    ) -> None:
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if outcome.blocked:
-                await session.execute(
-                    update(ChannelIdentity)
-                    .where(
-                        ChannelIdentity.participant_id == row.participant_id,
-                        ChannelIdentity.channel == outcome.channel,
-                    )
-                    .values(blocked_at=now)
-                )
+    async def _record(self, row: Claimed, outcome: Outcome) -> None:
+        await self._settler.record(row, outcome)
 
     async def _release(self, rows: list[Claimed], not_before: datetime) -> None:
         async with self._sessions() as session, session.begin():
