@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.loader import ContentStore
-from bot.db.models import DialogueState, Enrollment, OutboxMessage, Participant
-from bot.delivery import outbox
+from bot.db.models import DialogueState, Enrollment, Participant
 from bot.delivery.claims import Claimed
-from bot.delivery.outbox import OutboxState
-from bot.delivery.sender import OutboxSender, Settled
+from bot.delivery.sender import OutboxSender
 from bot.dialogue import learning, onboarding, quiz
 from bot.dialogue.deps import Deps
 from bot.dialogue.events import (
@@ -34,6 +29,7 @@ from bot.dialogue.events import (
 from bot.dialogue.flood import FloodGuard, Verdict
 from bot.dialogue.registry import Registry, allowed
 from bot.dialogue.render import Context, fill, rows
+from bot.dialogue.replies import ReplyRoad, acknowledged_first
 from bot.dialogue.tasks import TaskRunner
 from bot.domain.profile import Command, parse_command
 from bot.i18n import N_, Translations
@@ -98,14 +94,13 @@ class Dialogue:
         self._flood = flood
         # The one road out: replies are outbox rows, sent by this sender after the commit.
         self.outbox = outbox or OutboxSender(sessions, clock)
-        self.outbox.add_listener(self._on_settled)
+        self.replies = ReplyRoad(self.outbox, sessions, translations)
         if self.deps.tasks is None:
             self.deps.tasks = TaskRunner(
                 sessions, clock, translations, zone, self.deps, self.outbox
             )
         for kind, task in self.registry.tasks.items():
             self.deps.tasks.register(kind, task)
-        self._apologised: dict[tuple[str, str], None] = {}
 
     def menu_commands(self) -> list[tuple[str, str]]:
         """(name, description) of the commands every participant may use, for the platform menu."""
@@ -136,9 +131,7 @@ class Dialogue:
         try:
             turn = await self._transaction(inbound, trace)
             if turn.unstored:
-                await self.outbox.send_once(
-                    inbound.channel, inbound.user_id, turn.replies, _source(inbound)
-                )
+                await self.replies.send_unstored(inbound, turn.replies)
         except Exception:
             log.exception(
                 "update failed channel=%s update=%s participant=%s event=%s",
@@ -147,7 +140,7 @@ class Dialogue:
                 trace.participant_id,
                 trace.event,
             )
-            turn = await self._apologise(inbound, trace)
+            turn = Turn(await self.replies.apologise(inbound, trace.language), ok=False)
         if trace.owed:
             try:  # sent now; what cannot go now, the outbox's loop sends later
                 await self.outbox.send_claimed(trace.owed)
@@ -179,10 +172,10 @@ class Dialogue:
                     session, inbound.channel, inbound.user_id
                 )
                 trace.participant_id = person.id if person is not None else None
-                if person is not None and self.outbox.sender_for(inbound.channel):
-                    trace.owed = await self.outbox.claim_owed(session, person.id)
+                if person is not None:
+                    trace.owed = await self.replies.owed_again(session, inbound, person.id)
                 return Turn(duplicate=True)
-            replies = _acknowledged_first(inbound, await self._route(session, inbound, trace))
+            replies = acknowledged_first(inbound, await self._route(session, inbound, trace))
             if trace.person is not None and trace.person not in session:
                 # The person became someone else in this turn (/link joined two accounts).
                 joined = await participants.find_participant(
@@ -192,83 +185,10 @@ class Dialogue:
                 if joined is None:  # erased (/deleteme): the goodbye keeps no row of them
                     return Turn(replies, unstored=True)
             if trace.participant_id is not None:
-                await self._write_replies(session, inbound, trace, replies, now)
+                trace.owed = await self.replies.write(
+                    session, inbound, trace.participant_id, replies, now, released=trace.released
+                )
             return Turn(replies)
-
-    async def _write_replies(
-        self,
-        session: AsyncSession,
-        inbound: Inbound,
-        trace: _Trace,
-        replies: list[Outbound],
-        now: datetime,
-    ) -> None:
-        """The replies as an outbox row. Usually nothing else is owed to the person: the row
-        is written already leased to this process, to be sent after the commit with no claim
-        query; else everything owed is claimed, in order (held lessons first)."""
-        pid = trace.participant_id
-        assert pid is not None
-        sending = self.outbox.sender_for(inbound.channel) is not None
-        fast = sending and not trace.released and not self.outbox.may_owe(pid)
-        source = _source(inbound)
-        row_id = None
-        if replies:
-            row_id = await outbox.enqueue_reply(
-                session,
-                participant_id=pid,
-                channel=inbound.channel,
-                external_id=inbound.user_id,
-                update_key=inbound.update_id or uuid.uuid4().hex,
-                replies=replies,
-                now=now,
-                source=source,
-                leased_until=self.outbox.lease_until() if fast else None,
-            )
-        if fast and row_id is not None:
-            trace.owed = [
-                self.outbox.reply_claimed(
-                    row_id, pid, inbound.channel, inbound.user_id, replies, source
-                )
-            ]
-        elif sending and (replies or trace.released):
-            trace.owed = await self.outbox.claim_owed(session, pid)
-
-    async def _apologise(self, inbound: Inbound, trace: _Trace) -> Turn:
-        """Nothing of the turn was kept: say so once per update (a re-delivery that fails
-        again stays quiet), straight to the chat, since no row can be written with it."""
-        tr = self._translations.get(trace.language)
-        sorry = tr.gettext("Sorry, something went wrong on my side. Please try again.")
-        replies: list[Outbound] = [Message(sorry)]
-        key = (inbound.channel, inbound.update_id or "")
-        if inbound.update_id is None or key not in self._apologised:
-            self._apologised[key] = None
-            while len(self._apologised) > 1024:
-                del self._apologised[next(iter(self._apologised))]
-            if inbound.ack_id:
-                replies = [Notice(""), *replies]
-            if self.outbox.sender_for(inbound.channel):
-                await self.outbox.send_once(
-                    inbound.channel, inbound.user_id, replies, _source(inbound)
-                )
-        return Turn(replies, ok=False)
-
-    async def _on_settled(self, settled: Settled) -> None:
-        """A reply the platform refused for good (say, a text it finds too long): the person
-        is told something went wrong rather than left without an answer."""
-        if settled.purpose != outbox.REPLY_PURPOSE or settled.state is not OutboxState.FAILED:
-            return
-        async with self._sessions() as session:
-            found = await session.execute(
-                select(OutboxMessage.channel, OutboxMessage.external_id, Participant.language)
-                .join(Participant, Participant.id == OutboxMessage.participant_id)
-                .where(OutboxMessage.id == settled.outbox_id)
-            )
-            row = found.first()
-        if row is None or row.channel is None or row.external_id is None:
-            return
-        tr = self._translations.get(row.language)
-        sorry = tr.gettext("Sorry, something went wrong on my side. Please try again.")
-        await self.outbox.send_once(row.channel, row.external_id, [Message(sorry)])
 
     def _flooded(self, inbound: Inbound) -> Turn | None:
         """A Turn when flood control stops this update, else None."""
@@ -485,21 +405,6 @@ class Dialogue:
         lines += [f"/{name} — {ctx._(description)}" for name, description in names]
         buttons = rows(Button(ctx._("▶️ Next lesson"), "cmd:next")) if menu else ()
         return Message("\n".join(lines), buttons)
-
-
-def _source(inbound: Inbound) -> dict[str, str] | None:
-    """What a reply may refer to: the pressed message and the press itself."""
-    source = {"message_id": inbound.message_id, "ack_id": inbound.ack_id}
-    return {k: v for k, v in source.items() if v} or None
-
-
-def _acknowledged_first(inbound: Inbound, replies: list[Outbound]) -> list[Outbound]:
-    """A button press is acknowledged first (the spinner stops), with the turn's notice."""
-    if inbound.kind is not InboundKind.BUTTON:
-        return replies
-    notices = [r for r in replies if isinstance(r, Notice)]
-    rest = [r for r in replies if not isinstance(r, Notice)]
-    return [notices[0] if notices else Notice(""), *rest]
 
 
 def _event_name(inbound: Inbound, registry: Registry) -> str:
