@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +23,7 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Base
 from bot.dialogue.router import Dialogue
+from bot.dialogue.tasks import TaskRunner
 from bot.i18n import Translations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,12 +96,31 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
         tables = list(reversed(Base.metadata.sorted_tables))
         if engine.dialect.name == "postgresql":
             names = ", ".join(f'"{table.name}"' for table in tables)
+            # Fail, not hang, if something of an earlier test still holds a lock.
+            await connection.execute(text("SET LOCAL lock_timeout = '15s'"))
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
                 await connection.execute(table.delete())
     yield create_session_factory(engine)
     await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def tasks_finish(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """Tracked tasks a test started (a chart after /stats, say) finish before the test's
+    event loop closes, so none is cut off holding a database connection."""
+    runners: list[TaskRunner] = []
+    original = TaskRunner.__init__
+
+    def remember(self: TaskRunner, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        runners.append(self)
+
+    monkeypatch.setattr(TaskRunner, "__init__", remember)
+    yield
+    for runner in runners:
+        await runner.drain(10)
 
 
 @pytest.fixture
