@@ -215,7 +215,9 @@ class Dialogue:
     ) -> list[Outbound]:
         now = self._clock.now()
         command = parse_command(inbound.text) if inbound.kind is InboundKind.TEXT else None
-        person = await participants.find_participant(session, inbound.channel, inbound.user_id)
+        person = await participants.find_for_turn(
+            session, inbound.channel, inbound.user_id, self.deps.content.index.course.id
+        )
         if person is None:
             language = self._translations.default_language
             person = await participants.register(

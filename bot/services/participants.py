@@ -16,6 +16,7 @@ from bot.db.models import (
     Enrollment,
     Participant,
     ProcessedUpdate,
+    RoleGrant,
 )
 
 
@@ -97,10 +98,52 @@ async def clear_state(session: AsyncSession, participant_id: int) -> None:
         await session.flush()
 
 
+def _turn_cache(session: AsyncSession) -> dict[Any, Any]:
+    """What this session (one update, one job) already read: rows fetched together up front."""
+    cache: dict[Any, Any] = session.info.setdefault("turn", {})
+    return cache
+
+
+async def find_for_turn(
+    session: AsyncSession, channel: str, external_id: str, course_id: str
+) -> Participant | None:
+    """The participant behind an update, with their enrollment in the course and their
+    granted roles read in the same statement (the turn asks for both)."""
+    rows = (
+        await session.execute(
+            select(Participant, Enrollment, RoleGrant.role)
+            .join(ChannelIdentity, ChannelIdentity.participant_id == Participant.id)
+            .outerjoin(
+                Enrollment,
+                (Enrollment.participant_id == Participant.id) & (Enrollment.course_id == course_id),
+            )
+            .outerjoin(RoleGrant, RoleGrant.participant_id == Participant.id)
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        )
+    ).all()
+    if not rows:
+        return None
+    person, enrollment = rows[0][0], rows[0][1]
+    cache = _turn_cache(session)
+    cache[("enrollment", person.id, course_id)] = enrollment
+    cache[("roles", person.id)] = {role for *_, role in rows if role is not None}
+    return person
+
+
+def cached_roles(session: AsyncSession, participant_id: int) -> set[str] | None:
+    """The granted roles `find_for_turn` read, if it did in this session."""
+    found: set[str] | None = _turn_cache(session).get(("roles", participant_id))
+    return found
+
+
 async def get_enrollment(
     session: AsyncSession, participant_id: int, course_id: str
 ) -> Enrollment | None:
     """The participant's enrollment in the course, if any."""
+    key = ("enrollment", participant_id, course_id)
+    cache = _turn_cache(session)
+    if cache.get(key) is not None:
+        return cache[key]
     return await session.scalar(
         select(Enrollment).where(
             Enrollment.participant_id == participant_id, Enrollment.course_id == course_id

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import ChannelIdentity, Participant, RoleGrant
 from bot.dialogue.deps import Deps
 from bot.dialogue.registry import ADMIN, PARTICIPANT
+from bot.services import participants
 
 
 def is_configured_admin(deps: Deps, channel: str, user_id: str) -> bool:
@@ -27,7 +28,8 @@ async def roles_of(
     roles = {PARTICIPANT}
     if is_configured_admin(deps, channel, user_id):
         roles.add(ADMIN)
-    roles.update(await granted_roles(session, participant.id))
+    cached = participants.cached_roles(session, participant.id)
+    roles.update(cached if cached is not None else await granted_roles(session, participant.id))
     return frozenset(roles)
 
 

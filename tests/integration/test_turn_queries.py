@@ -17,7 +17,7 @@ from tests.helpers import answer_in_console, answer_payloads
 from tests.integration.test_dialogue_console import onboard
 
 # The most statements each turn may take (the turn's transaction and its reply's delivery).
-LIMITS = {"/start": 10, "/progress": 9, "quiz answer": 13}  # measured: 10, 9, 12.3 a press
+LIMITS = {"/start": 8, "/progress": 7, "quiz answer": 11}  # measured: 8, 7, 10.3 a press
 
 
 @contextmanager
