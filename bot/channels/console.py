@@ -201,8 +201,9 @@ class ConsoleSender:
         replies: Sequence[Outbound],
         source: dict[str, Any] | None = None,
     ) -> None:
-        """Show the replies in the person's terminal; nobody there: try again later."""
+        """Show the replies in the person's terminal; nobody there: the messages wait until
+        that person writes again (as outside Messenger's window)."""
         chat = self._chats.get(external_id)
         if chat is None:
-            raise DeliveryError(DeliveryKind.RETRY, "no terminal open for this person")
+            raise DeliveryError(DeliveryKind.HELD, "no terminal open for this person")
         chat.receive(list(replies))
