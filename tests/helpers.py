@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.app import command_texts
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import TelegramChannel
 from bot.content.models import Question, QuestionType
+from bot.db.models import OutboxMessage
+from bot.delivery.payload import load_replies
+from bot.dialogue.events import Outbound
 from bot.dialogue.router import Dialogue
 from bot.i18n import Translations
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
@@ -80,3 +86,23 @@ def telegram_channel(
         error_text=error_text,
         **options,
     )
+
+
+async def tasks_done(dialogue: Dialogue) -> None:
+    """Wait for the tracked tasks (an export, a chart, a reload, a page check) it started."""
+    assert dialogue.deps.tasks is not None
+    await dialogue.deps.tasks.drain()
+
+
+async def task_results(
+    dialogue: Dialogue, sessions: async_sessionmaker[AsyncSession], purpose: str
+) -> list[Outbound]:
+    """What the tracked tasks sent through the outbox under `purpose`, once they are done."""
+    await tasks_done(dialogue)
+    async with sessions() as session:
+        payloads = await session.scalars(
+            select(OutboxMessage.payload)
+            .where(OutboxMessage.purpose == purpose)
+            .order_by(OutboxMessage.id)
+        )
+        return [reply for payload in payloads for reply in load_replies(payload)]

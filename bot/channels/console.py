@@ -56,13 +56,13 @@ class ConsoleChannel:
         self._write: Callable[[str], object] | None = None  # else they are printed at once
         self._later: list[str] = []  # arrived between turns with nobody printing them
         outbox = outbox if outbox is not None else getattr(handler, "outbox", None)
-        self._outbox = outbox
-        if outbox is not None:
-            sender = outbox.sender_for(CHANNEL)
-            if not isinstance(sender, ConsoleSender):
-                sender = ConsoleSender()
-                outbox.register(sender)
-            sender.attach(self)
+        if outbox is None:
+            raise TypeError("the terminal is delivered to through an outbox: pass one")
+        sender = outbox.sender_for(CHANNEL)
+        if not isinstance(sender, ConsoleSender):
+            sender = ConsoleSender()
+            outbox.register(sender)
+        sender.attach(self)
 
     @property
     def options(self) -> list[str]:
@@ -88,9 +88,6 @@ class ConsoleChannel:
 
     async def send(self, line: str) -> str:
         """Handle one typed line and return what the bot answers, as terminal text."""
-        if self._outbox is None:
-            turn = await self._handler.handle(self._inbound(line))
-            return self.render(turn.replies)
         self._delivered = []
         try:
             await self._handler.handle(self._inbound(line))

@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.channels.base import (
     Button,
@@ -50,15 +50,9 @@ async def send_reply(bot: Bot, chat_id: int | str, reply: Outbound) -> None:
             caption=reply.caption or None,
             parse_mode=ParseMode.HTML,
         )
-    elif isinstance(reply, Photo):
-        await bot.send_photo(
-            chat_id,
-            InputFile(reply.data, filename=reply.filename),
-            caption=reply.caption or None,
-            parse_mode=ParseMode.HTML,
-        )
-    elif isinstance(reply, Document):
-        await bot.send_document(
+    elif isinstance(reply, Photo | Document):
+        upload = bot.send_photo if isinstance(reply, Photo) else bot.send_document
+        await upload(
             chat_id,
             InputFile(reply.data, filename=reply.filename),
             caption=reply.caption or None,
@@ -77,7 +71,7 @@ async def send_reply(bot: Bot, chat_id: int | str, reply: Outbound) -> None:
         )
 
 
-def retry_seconds(error: RetryAfter) -> float:
+def _retry_seconds(error: RetryAfter) -> float:
     """A 429's retry_after in seconds."""
     with warnings.catch_warnings():  # PTB 22 warns that the type will change
         warnings.simplefilter("ignore")
@@ -179,7 +173,7 @@ class TelegramSender:
 def _delivery_error(error: TelegramError) -> DeliveryError:
     """A Bot API error as the outbox understands it."""
     if isinstance(error, RetryAfter):
-        seconds = retry_seconds(error)
+        seconds = _retry_seconds(error)
         return DeliveryError(DeliveryKind.RETRY, "429 too many requests", retry_after=seconds)
     if isinstance(error, Forbidden):
         return DeliveryError(DeliveryKind.BLOCKED, f"403 {error.message}")
@@ -188,5 +182,3 @@ def _delivery_error(error: TelegramError) -> DeliveryError:
     kind = type(error).__name__  # 5xx, timeouts, connection errors (NetworkError)
     return DeliveryError(DeliveryKind.RETRY, f"{kind}: {error.message}")
 
-
-__all__ = ["CHANNEL", "NetworkError", "TelegramSender", "retry_seconds", "send_reply"]

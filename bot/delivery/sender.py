@@ -74,7 +74,7 @@ class OutboxSender:
         self._limiters: dict[str, RateLimiter] = {}
         self._settler = Settler(sessions, clock)
         self._person_locks: dict[int, asyncio.Lock] = {}
-        self._in_flight: dict[int, int] = {}  # row id -> how many sends hold it
+        self._in_flight: set[int] = set()  # rows this worker is sending: leases renewed
         self._owing: set[int] = set()  # people with rows this process could not send yet
         self._heartbeat: asyncio.Task[None] | None = None
 
@@ -366,18 +366,12 @@ class OutboxSender:
     # --- leases ----------------------------------------------------------------------------
 
     def _hold(self, rows: Sequence[Claimed]) -> None:
-        for row in rows:
-            self._in_flight[row.id] = self._in_flight.get(row.id, 0) + 1
+        self._in_flight.update(row.id for row in rows)
         if self._heartbeat is None or self._heartbeat.done():
             self._heartbeat = asyncio.create_task(self._renew_leases())
 
     def _let_go(self, rows: Sequence[Claimed]) -> None:
-        for row in rows:
-            left = self._in_flight.get(row.id, 1) - 1
-            if left <= 0:
-                self._in_flight.pop(row.id, None)
-            else:
-                self._in_flight[row.id] = left
+        self._in_flight.difference_update(row.id for row in rows)
 
     async def _renew_leases(self) -> None:
         """While this worker holds rows, keep their leases ahead of the clock."""

@@ -94,9 +94,9 @@ def build_web(
     return WebParts(web, telegram, sender)
 
 
-def register_senders(app: App, parts: WebParts) -> None:
-    """The channels registered their senders with the outbox when built; Messenger's notices
-    of waiting lessons run as a periodic job."""
+def add_messenger_notices(app: App, parts: WebParts) -> None:
+    """Messenger's notices of waiting lessons as a periodic job (the channels registered
+    their senders with the outbox when they were built)."""
     sender = parts.messenger_sender
     if sender is not None:
 
@@ -120,7 +120,7 @@ async def serve(app: App) -> None:
         parts = build_web(app, client, on_startup=[start_jobs], on_shutdown=[stop_jobs])
         if parts.telegram is None and parts.messenger_sender is None:
             log.warning("webhook mode without a platform: set WEBHOOK_BASE_URL or MESSENGER_*")
-        register_senders(app, parts)
+        add_messenger_notices(app, parts)
         config = uvicorn.Config(
             parts.web,
             host=settings.host,

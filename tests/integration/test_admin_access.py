@@ -15,16 +15,15 @@ from bot.db.models import (
     AuditLogEntry,
     Cohort,
     DialogueState,
-    OutboxMessage,
     Participant,
     RoleGrant,
 )
-from bot.delivery.payload import load_replies
 from bot.dialogue.deps import Deps
 from bot.dialogue.events import Document, EditSource, Inbound, InboundKind, Message, Notice
 from bot.dialogue.registry import ADMIN, COORDINATOR, PARTICIPANT, TRAINER, Registry
 from bot.dialogue.router import Dialogue
 from bot.services import roles
+from tests.helpers import task_results, tasks_done
 from tests.integration.admin_data import ADMIN_ID, Sessions, add_person, everything
 
 __all__ = ["everything"]
@@ -118,8 +117,7 @@ async def test_access_matrix(
         turn = await everything.handle(
             Inbound("console", user, InboundKind.BUTTON, payload=payload)
         )
-        assert everything.deps.tasks is not None
-        await everything.deps.tasks.drain()  # an export is built outside the turn
+        await tasks_done(everything)  # an export is built outside the turn
         stale = [r for r in turn.replies if isinstance(r, Notice) and r.text]
         if role in allowed:
             assert not stale, (role, payload, turn.replies)
@@ -129,11 +127,7 @@ async def test_access_matrix(
             assert len(turn.replies) == 2 and isinstance(turn.replies[1], EditSource)
             assert await _counts(sessions) == before, (role, payload)
         if payload == "export:csv" and role in allowed:
-            async with sessions() as session:
-                files = await session.scalars(
-                    select(OutboxMessage.payload).where(OutboxMessage.purpose == "task_export")
-                )
-                sent = [r for payload in files for r in load_replies(payload)]
+            sent = await task_results(everything, sessions, "task_export")
             assert any(isinstance(r, Document) for r in sent)
 
 

@@ -10,19 +10,17 @@ from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from bot.channels.console import ConsoleChannel
 from bot.clock import FakeClock
 from bot.content.loader import ContentStore
-from bot.db.models import OutboxMessage
-from bot.delivery.payload import load_replies
 from bot.dialogue.events import Document, EditSource, Inbound, InboundKind, Message, Notice, Photo
 from bot.dialogue.router import Dialogue
 from bot.i18n import Translations
 from bot.services import stats as stats_service
 from bot.services.reporting import load_snapshot
 from tests.conftest import VILNIUS
+from tests.helpers import task_results
 from tests.integration.admin_data import OPEN_TEXT, Sessions, everything, seed
 
 __all__ = ["everything"]
@@ -31,19 +29,6 @@ __all__ = ["everything"]
 async def press(dialogue: Dialogue, user: str, payload: str) -> list:
     turn = await dialogue.handle(Inbound("console", user, InboundKind.BUTTON, payload=payload))
     return [r for r in turn.replies if not (isinstance(r, Notice) and not r.text)]
-
-
-async def finished(dialogue: Dialogue, sessions: Sessions, purpose: str) -> list:
-    """What tracked tasks (a chart, an export) sent through the outbox, once they are done."""
-    assert dialogue.deps.tasks is not None
-    await dialogue.deps.tasks.drain()
-    async with sessions() as session:
-        payloads = await session.scalars(
-            select(OutboxMessage.payload)
-            .where(OutboxMessage.purpose == purpose)
-            .order_by(OutboxMessage.id)
-        )
-        return [reply for payload in payloads for reply in load_replies(payload)]
 
 
 async def say(dialogue: Dialogue, user: str, text: str) -> list:
@@ -94,7 +79,7 @@ async def test_stats_reply_with_a_chart_and_narrow_by_a_typed_name(
 ) -> None:
     await seed(sessions, clock, content)
     (summary,) = await say(everything, "ona", "/stats")  # the numbers at once
-    (chart,) = await finished(everything, sessions, "task_stats_chart")  # the picture after
+    (chart,) = await task_results(everything, sessions, "task_stats_chart")  # the picture after
     assert isinstance(summary, Message) and isinstance(chart, Photo)
     assert "Dalyviai: <b>3</b>" in summary.text
     assert "Atsilieka nuo plano: <b>1</b>" in summary.text
@@ -153,7 +138,7 @@ async def _export(dialogue: Dialogue, kind: str) -> Document:
     (preparing,) = await press(dialogue, "ona", f"export:{kind}")
     assert isinstance(preparing, EditSource) and "Ruošiu" in (preparing.text or "")
     assert dialogue.deps.tasks is not None and dialogue.deps.sessions is not None
-    sent = await finished(dialogue, dialogue.deps.sessions, "task_export")
+    sent = await task_results(dialogue, dialogue.deps.sessions, "task_export")
     documents = [r for r in sent if isinstance(r, Document)]
     assert len(documents) >= 1
     return documents[-1]

@@ -18,7 +18,7 @@ from bot.features import build_registry
 from bot.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
-from tests.helpers import telegram_channel
+from tests.helpers import tasks_done, telegram_channel
 from tests.integration.admin_data import Sessions
 from tests.integration.test_telegram import onboard
 
@@ -28,7 +28,7 @@ ADMIN = 4242
 @pytest.fixture
 async def telegram(
     sessions: Sessions, content: ContentStore, translations: Translations, clock: FakeClock
-) -> AsyncIterator[tuple[FakeBotAPI, TelegramChannel]]:
+) -> AsyncIterator[tuple[FakeBotAPI, TelegramChannel, Dialogue]]:
     deps = Deps(
         content=content, clock=clock, sessions=sessions, admin_telegram_ids=frozenset({ADMIN})
     )
@@ -43,7 +43,7 @@ async def telegram(
             error_text="Klaida",
         )
         async with channel.application:
-            yield api, channel
+            yield api, channel, dialogue
 
 
 async def feed(channel: TelegramChannel, update: dict) -> None:
@@ -57,20 +57,14 @@ def tap_data(user: FakeUser, data: str) -> dict:
     return user.callback_update(message, data)
 
 
-async def channel_tasks(channel: TelegramChannel) -> None:
-    """Wait for the tracked tasks (chart, export) the last update started."""
-    runner = channel._handler.deps.tasks  # type: ignore[attr-defined]
-    await runner.drain()
-
-
 async def test_stats_chart_is_a_photo_and_the_workbook_a_document(
-    telegram: tuple[FakeBotAPI, TelegramChannel],
+    telegram: tuple[FakeBotAPI, TelegramChannel, Dialogue],
 ) -> None:
-    api, channel = telegram
+    api, channel, dialogue = telegram
     boss = api.user(ADMIN, "Boss")
     await onboard(channel, boss)
     await feed(channel, boss.message_update("/stats"))
-    await channel_tasks(channel)  # the chart is drawn outside the turn, then sent
+    await tasks_done(dialogue)  # the chart is drawn outside the turn, then sent
     photo = api.calls_of("sendPhoto")[-1]
     assert photo.status == 200
     file_id = photo.result["photo"][-1]["file_id"]
@@ -79,7 +73,7 @@ async def test_stats_chart_is_a_photo_and_the_workbook_a_document(
 
     await feed(channel, boss.message_update("/export"))
     await feed(channel, tap_data(boss, "export:xlsx"))
-    await channel_tasks(channel)
+    await tasks_done(dialogue)
     sent = api.calls_of("sendDocument")[-1]
     assert sent.status == 200
     document = sent.result["document"]

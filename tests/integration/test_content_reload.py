@@ -23,8 +23,7 @@ from bot.content.loader import ContentStore, check_content
 from bot.content.progress_check import progress_on, removed_with_progress
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
-from bot.db.models import Answer, Enrollment, LessonDelivery, OutboxMessage, Participant
-from bot.delivery.payload import load_replies
+from bot.db.models import Answer, Enrollment, LessonDelivery, Participant
 from bot.dialogue import content_admin
 from bot.dialogue.deps import Deps
 from bot.dialogue.events import Inbound, InboundKind, Message
@@ -35,7 +34,7 @@ from bot.preview import preview
 from bot.services import participants, progress
 from tests.conftest import VILNIUS
 from tests.fakes.telegram_html import parse_html
-from tests.helpers import answer_in_console
+from tests.helpers import answer_in_console, task_results, tasks_done
 from tests.integration.test_dialogue_console import onboard
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "course"
@@ -88,15 +87,9 @@ async def test_admin_reloads_the_course_and_the_next_update_sees_it(
 
     _edit_module(course_dir, "t1", rename)
     assert "Tikrinu naujus kurso failus" in await admin.send("/reload_content")
-    await finished(admin)  # checked and loaded outside the turn, then reported
+    await tasks_done(dialogue)  # checked and loaded outside the turn, then reported
     assert "Kurso turinys įkeltas iš naujo. Modulių: 2, pamokų: 3." in admin.received()
     assert "Antroji pamoka, pataisyta" in await learner.send("/next")
-
-
-async def finished(chat: ConsoleChannel) -> None:
-    """Wait for the tracked tasks the chat started."""
-    runner = chat._handler.deps.tasks  # type: ignore[attr-defined]
-    await runner.drain()
 
 
 async def test_invalid_content_is_refused_and_the_old_course_stays(
@@ -113,13 +106,7 @@ async def test_invalid_content_is_refused_and_the_old_course_stays(
     assert len(expected) > content_admin.SHOWN_ISSUES
 
     await dialogue.handle(Inbound("console", "admin", InboundKind.TEXT, text="/reload_content"))
-    assert dialogue.deps.tasks is not None
-    await dialogue.deps.tasks.drain()
-    async with sessions() as session:
-        payload = await session.scalar(
-            select(OutboxMessage.payload).where(OutboxMessage.purpose == "task_content_reload")
-        )
-    [reply] = load_replies(payload or [])
+    [reply] = await task_results(dialogue, sessions, "task_content_reload")
     assert isinstance(reply, Message)
     parse_html(reply.text)  # Telegram would take it
     assert f"Naujas turinys neįkeltas: jame rasta {len(expected)} klaidų" in reply.text

@@ -26,6 +26,7 @@ from bot.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.fakes.telegram_html import HtmlParseError, parse_html, utf16_len
 from tests.fixtures.hostile import Hostile, corpus
+from tests.helpers import tasks_done
 from tests.integration.test_dialogue_console import press
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "course"
@@ -179,8 +180,7 @@ def _stored_data(changes: list[str]) -> list[str]:
 
 async def _settle(dialogue: Dialogue) -> None:
     """Wait for background work an input started (a page check) before the next input."""
-    if dialogue.deps.tasks is not None:
-        await dialogue.deps.tasks.drain()
+    await tasks_done(dialogue)
 
 
 def _problems(item: Hostile, replies: list[Outbound]) -> list[str]:

@@ -29,6 +29,7 @@ from bot.ideas.coach import IdeaCoach, build_coach
 from bot.ideas.prompts import prompt_due_steps
 from bot.ideas.webaudit import FetchPolicy
 from tests.conftest import VILNIUS
+from tests.helpers import tasks_done
 from tests.ideas_sites import GOOD, serve
 from tests.integration.test_dialogue_console import press
 
@@ -128,12 +129,6 @@ async def outbox_buttons(sessions: Sessions, participant_id: int) -> list[str]:
         ]
 
 
-async def chat_tasks(chat: ConsoleChannel) -> None:
-    """Wait for the page checks the chat started."""
-    runner = chat._handler.deps.tasks  # type: ignore[attr-defined]
-    await runner.drain()
-
-
 async def test_audit_reports_findings_and_the_next_audit_shows_what_improved(
     coached: Dialogue, coach: IdeaCoach, sessions: Sessions
 ) -> None:
@@ -141,10 +136,10 @@ async def test_audit_reports_findings_and_the_next_audit_shows_what_improved(
     me = await join(chat, "Rūta Žemaitytė")
     async with serve() as sites:
         assert "Tikrinu" in await chat.send(f"/audit {sites.url('/poor')}")
-        await chat_tasks(chat)
+        await tasks_done(coached)
         sites.pages["/poor"] = GOOD
         await chat.send(f"/audit {sites.url('/poor')}")
-        await chat_tasks(chat)
+        await tasks_done(coached)
     first, second = (await outbox(sessions, me))[:1], (await outbox(sessions, me))[1:]
     assert "🔴 <b>Pritaikyta telefonui</b>" in first[0]
     assert "📘 Pamoka: Pirmiausia – telefonas" in first[0]
@@ -160,11 +155,12 @@ async def test_audit_refuses_loopback_without_the_setting(
     sessions: Sessions, content: ContentStore, translations: Translations, clock: FakeClock
 ) -> None:
     coach = _coach(content, allow_private=False)
-    chat = ConsoleChannel(_dialogue(sessions, content, translations, clock, coach))
+    dialogue = _dialogue(sessions, content, translations, clock, coach)
+    chat = ConsoleChannel(dialogue)
     me = await join(chat, "Rūta Žemaitytė")
     async with serve() as sites:
         await chat.send(f"/audit {sites.url('/good')}")
-        await chat_tasks(chat)
+        await tasks_done(dialogue)
     assert "privatų ar vidinį tinklą" in (await outbox(sessions, me))[0]
     assert "nepanašu į interneto adresą" in await chat.send("/audit ftp:/nothing")
 

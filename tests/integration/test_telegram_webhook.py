@@ -19,7 +19,7 @@ from bot.db.models import Participant
 from bot.dialogue.router import Dialogue
 from bot.i18n import Translations
 from bot.web.app import create_web_app
-from bot.web.run import build_web, register_senders
+from bot.web.run import add_messenger_notices, build_web
 from bot.web.telegram import TelegramWebhook, derive_secret
 from tests.conftest import CONTENT_DIR
 from tests.fakes.bot_api import FakeBotAPI
@@ -150,7 +150,7 @@ async def test_settings_build_the_webhook_app(database_url: str, tmp_path: Path)
             async with httpx.AsyncClient() as http:
                 parts = build_web(app, http)
                 assert parts.messenger_sender is not None
-                register_senders(app, parts)
+                add_messenger_notices(app, parts)
                 assert {"outbox", "messenger_notices"} <= set(app.jobs.jobs)
                 async with parts.web.router.lifespan_context(parts.web):
                     assert api.webhook_url == URL
