@@ -111,6 +111,8 @@ class Dialogue:
         ]
         return [*COMMANDS_HEAD, *extra, *COMMANDS_TAIL]
 
+    # --- the turn: flood check, one transaction with its replies, sending after the commit --
+
     async def handle(self, inbound: Inbound) -> Turn:
         """Handle one event in one transaction that also writes its replies to the outbox,
         then send them at once. A failure rolls back and still gets a reply."""
@@ -209,6 +211,8 @@ class Dialogue:
             minutes,
         )
         return Turn([Message(fill(text, count=minutes))])
+
+    # --- routing: onboarding, commands, buttons, text flows -----------------------------------
 
     async def _route(
         self, session: AsyncSession, inbound: Inbound, trace: _Trace
