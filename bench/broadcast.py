@@ -31,13 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.broadcasts import service  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
-from bot.broadcasts import service  # noqa: E402
-from bot.broadcasts.monitor import PROGRESS_SECONDS, BroadcastMonitor  # noqa: E402
-from bot.channels.telegram_sender import TelegramSender  # noqa: E402
-from bot.clock import SystemClock  # noqa: E402
+from bot.channels.telegram.sender import TelegramSender  # noqa: E402
 from bot.content.loader import ContentStore  # noqa: E402
 from bot.db.engine import create_engine, create_session_factory  # noqa: E402
 from bot.db.migrate import upgrade_async  # noqa: E402
@@ -45,8 +43,10 @@ from bot.db.models import Broadcast, ChannelIdentity, Participant  # noqa: E402
 from bot.delivery.limiter import RateLimiter  # noqa: E402
 from bot.delivery.outbox import enqueue_reply  # noqa: E402
 from bot.delivery.sender import OutboxSender  # noqa: E402
-from bot.dialogue.events import Message  # noqa: E402
-from bot.i18n import Translations  # noqa: E402
+from bot.features.broadcasts.monitor import PROGRESS_SECONDS, BroadcastMonitor  # noqa: E402
+from bot.kernel.clock import SystemClock  # noqa: E402
+from bot.kernel.i18n import Translations  # noqa: E402
+from bot.kernel.messages import Message  # noqa: E402
 from tests.fakes.bot_api import FakeBotAPI  # noqa: E402
 from tests.fakes.bot_api_limits import FloodLimits  # noqa: E402
 

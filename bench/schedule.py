@@ -19,7 +19,6 @@ from sqlalchemy import func, insert, select, update
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.clock import FakeClock  # noqa: E402
 from bot.content.loader import ContentStore  # noqa: E402
 from bot.db.engine import create_engine, create_session_factory  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
@@ -30,9 +29,10 @@ from bot.db.models import (  # noqa: E402
     OutboxMessage,
     Participant,
 )
-from bot.i18n import Translations  # noqa: E402
-from bot.schedule.dispatch import ScheduleConfig  # noqa: E402
-from bot.schedule.tick import ScheduleTick  # noqa: E402
+from bot.features.timetable.dispatch import ScheduleConfig  # noqa: E402
+from bot.features.timetable.tick import ScheduleTick  # noqa: E402
+from bot.kernel.clock import FakeClock  # noqa: E402
+from bot.kernel.i18n import Translations  # noqa: E402
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 

@@ -24,7 +24,7 @@ import aiosqlite.core  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from bot.app import build_app  # noqa: E402
-from bot.channels.console import ConsoleChannel  # noqa: E402
+from bot.channels.console.adapter import ConsoleChannel  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from tests.helpers import answer_payloads  # noqa: E402
 

@@ -9,29 +9,29 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.broadcasts.monitor import PROGRESS_SECONDS, BroadcastMonitor
-from bot.channels.console import ConsoleChannel
-from bot.channels.telegram import BotCommandText, TelegramChannel
-from bot.clock import Clock, SystemClock
+from bot.channels.console.adapter import ConsoleChannel
+from bot.channels.telegram.adapter import BotCommandText, TelegramChannel
 from bot.config import Settings
 from bot.content.loader import ContentStore
+from bot.conversation.features import build_registry
+from bot.conversation.flood import FloodGuard
+from bot.conversation.router import COMMANDS, Dialogue
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.sender import OutboxSender
-from bot.dialogue.deps import Deps
-from bot.dialogue.flood import FloodGuard
-from bot.dialogue.router import COMMANDS, Dialogue
-from bot.features import build_registry
-from bot.i18n import Translations
-from bot.ideas.coach import build_coach
-from bot.ideas.prompts import prompt_due_steps
-from bot.ideas.webaudit import FetchPolicy
+from bot.features.broadcasts.monitor import PROGRESS_SECONDS, BroadcastMonitor
+from bot.features.ideas.prompts import prompt_due_steps
+from bot.features.privacy import retention
+from bot.features.privacy.retention import RetentionReport
+from bot.features.timetable.dispatch import ScheduleConfig
+from bot.features.timetable.tick import ScheduleTick
 from bot.jobs import Jobs
-from bot.schedule.dispatch import ScheduleConfig
-from bot.schedule.tick import ScheduleTick
-from bot.services import retention
-from bot.services.retention import RetentionReport
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.coach import build_coach
+from bot.kernel.deps import Deps
+from bot.kernel.i18n import Translations
+from bot.net.pages import FetchPolicy
 
 log = logging.getLogger("bot")
 SAFETY = 1.02  # the platforms' limits, kept 2 % under

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.app import App, build_app
-from bot.channels.console import ConsoleChannel
+from bot.channels.console.adapter import ConsoleChannel
 from bot.config import Settings
 from bot.content.loader import CourseIndex, LessonRef, load_course
+from bot.db import participants
 from bot.db.models import LessonDelivery
-from bot.services import participants
 
 PREVIEW_NAME = "Preview"
 

@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.clock import FakeClock
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
+from bot.conversation.tasks import TaskRunner
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Base
-from bot.dialogue.router import Dialogue
-from bot.dialogue.tasks import TaskRunner
-from bot.i18n import Translations
+from bot.kernel.clock import FakeClock
+from bot.kernel.i18n import Translations
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT_DIR = ROOT / "content"

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import command_texts
-from bot.channels.console import ConsoleChannel
-from bot.channels.telegram import TelegramChannel
+from bot.channels.console.adapter import ConsoleChannel
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.content.models import Question, QuestionType
+from bot.conversation.router import Dialogue
 from bot.db.models import OutboxMessage
 from bot.delivery.payload import load_replies
-from bot.dialogue.events import Outbound
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Outbound
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
 
 OPEN_ANSWER = "Pirmame puslapyje parodysime darbo laiką ir artimiausius renginius."

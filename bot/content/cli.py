@@ -80,9 +80,9 @@ def _summary(report: ContentReport) -> str:
 
 def _idea_coach_issues(directory: Path, course: Course) -> list[ContentIssue]:
     """Problems in the idea coach's files (checklists, ideas, page-check texts)."""
+    from bot.content.catalogue import load_catalogue
     from bot.content.loader import ContentError, CourseIndex
-    from bot.ideas.catalogue import load_catalogue
-    from bot.ideas.findings import CODES
+    from bot.domain.findings import CODES
 
     try:
         load_catalogue(directory, CourseIndex(course), frozenset(CODES))

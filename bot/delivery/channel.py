@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.dialogue.events import Outbound
+from bot.kernel.messages import Outbound
 
 
 class DeliveryKind(StrEnum):

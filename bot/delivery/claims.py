@@ -61,9 +61,7 @@ def person_clause(participant_id: int, now: datetime) -> Any:
     reply_owed = and_(
         OutboxMessage.state == OutboxState.PENDING, OutboxMessage.purpose == REPLY_PURPOSE
     )
-    pending_due = and_(
-        OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now
-    )
+    pending_due = and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now)
     return and_(
         OutboxMessage.participant_id == participant_id,
         or_(reply_owed, pending_due, _expired(now)),

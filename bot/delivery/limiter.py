@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.clock import Clock, SystemClock
+from bot.kernel.clock import Clock, SystemClock
 
 Sleep = Callable[[float], Awaitable[None]]
 PRUNE_AT = 10_000

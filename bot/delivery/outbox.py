@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage
 from bot.delivery.payload import dump_replies
-from bot.dialogue.events import Outbound
+from bot.kernel.messages import Outbound
 
 
 class OutboxState(StrEnum):

@@ -1,6 +1,6 @@
 """Outbound messages to JSON and back, so an outbox row survives a restart.
 
-Generic over the dataclasses of bot/dialogue/events.py: any Outbound type added there (with
+Generic over the dataclasses of bot/kernel/messages.py: any Outbound type added there (with
 plain, bytes, tuple or Button fields) is stored without a change here."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, cast
 
-from bot.dialogue import events
-from bot.dialogue.events import Outbound
+from bot.kernel import messages as events
+from bot.kernel.messages import Outbound
 
 TYPE_KEY = "type"
 BYTES_KEY = "b64"

@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
 from bot.db.models import OutboxMessage
 from bot.delivery import claims
 from bot.delivery.channel import ChannelSender, DeliveryError, DeliveryKind
@@ -33,7 +32,8 @@ from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import REPLY_PURPOSE, OutboxState
 from bot.delivery.payload import dump_replies, load_replies
 from bot.delivery.settle import Listener, Outcome, Settled, Settler
-from bot.dialogue.events import Notice, Outbound
+from bot.kernel.clock import Clock
+from bot.kernel.messages import Notice, Outbound
 
 __all__ = ["ChannelSender", "DeliveryError", "DeliveryKind", "OutboxSender", "Settled"]
 

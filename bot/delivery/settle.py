@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
 from bot.db.models import ChannelIdentity, OutboxMessage
 from bot.delivery.claims import Claimed
 from bot.delivery.outbox import FINAL_STATES, OutboxState
+from bot.kernel.clock import Clock
 
 log = logging.getLogger("bot.delivery")
 WRITE_ATTEMPTS = 3  # a sent row left "sending" would go again once its lease ran out

@@ -22,7 +22,7 @@ class Municipality(StrEnum):
 
 
 def N_(message: str) -> str:
-    """Mark a label for translation (translated where it is shown; see bot.i18n)."""
+    """Mark a label for translation (translated where it is shown; see bot.kernel.i18n)."""
     return message
 
 

@@ -9,7 +9,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from bot.channels.messenger import MessengerChannel, signature_valid
+from bot.channels.messenger.adapter import MessengerChannel, signature_valid
 from bot.web.body import BodyTooLarge, read_limited
 
 PATH = "/messenger/webhook"

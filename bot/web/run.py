@@ -11,8 +11,8 @@ import uvicorn
 from starlette.applications import Starlette
 
 from bot.app import App, telegram_channel
-from bot.channels.messenger import MessengerChannel, MessengerSender
-from bot.channels.messenger_api import MessengerAPI
+from bot.channels.messenger.adapter import MessengerChannel, MessengerSender
+from bot.channels.messenger.api import MessengerAPI
 from bot.web.app import Hook, create_web_app
 from bot.web.messenger import MessengerWebhook
 from bot.web.telegram import PATH as TELEGRAM_PATH

@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import FakeClock
 from bot.content.loader import ContentStore
+from bot.conversation.features import build_registry
+from bot.conversation.router import Dialogue
 from bot.db.models import (
     Answer,
     ChannelIdentity,
@@ -19,10 +20,9 @@ from bot.db.models import (
     Participant,
     RoleGrant,
 )
-from bot.dialogue.deps import Deps
-from bot.dialogue.router import Dialogue
-from bot.features import build_registry
-from bot.i18n import Translations
+from bot.kernel.clock import FakeClock
+from bot.kernel.deps import Deps
+from bot.kernel.i18n import Translations
 from tests.conftest import VILNIUS
 
 Sessions = async_sessionmaker[AsyncSession]

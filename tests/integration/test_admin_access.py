@@ -7,10 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from bot import admin, broadcasts
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import (
     AuditLogEntry,
     Cohort,
@@ -18,11 +17,17 @@ from bot.db.models import (
     Participant,
     RoleGrant,
 )
-from bot.dialogue.deps import Deps
-from bot.dialogue.events import Document, EditSource, Inbound, InboundKind, Message, Notice
-from bot.dialogue.registry import ADMIN, COORDINATOR, PARTICIPANT, TRAINER, Registry
-from bot.dialogue.router import Dialogue
-from bot.services import roles
+from bot.features.broadcasts import handlers as broadcasts
+from bot.features.cohorts import handlers as cohorts
+from bot.features.exports import handlers as exports
+from bot.features.people import handlers as people
+from bot.features.roles import handlers as roles_feature
+from bot.features.stats import handlers as stats
+from bot.kernel import roles
+from bot.kernel.clock import FakeClock
+from bot.kernel.deps import Deps
+from bot.kernel.messages import Document, EditSource, Inbound, InboundKind, Message, Notice
+from bot.kernel.registry import ADMIN, COORDINATOR, PARTICIPANT, TRAINER, Registry
 from tests.helpers import task_results, tasks_done
 from tests.integration.admin_data import ADMIN_ID, Sessions, add_person, everything
 
@@ -55,8 +60,8 @@ BUTTONS = {
 
 def test_the_matrix_covers_every_privileged_command_and_button() -> None:
     registry = Registry()
-    admin.register(registry)
-    broadcasts.register(registry)
+    for feature in (roles_feature, cohorts, people, stats, exports, broadcasts):
+        feature.register(registry)
     assert {name for name, spec in registry.commands.items() if spec.roles} == set(COMMANDS)
     assert {p.split(":")[0] for p in BUTTONS} == set(registry.buttons)
     for name, spec in registry.commands.items():

@@ -11,14 +11,14 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
-from bot.dialogue.events import Document, EditSource, Inbound, InboundKind, Message, Notice, Photo
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
-from bot.services import stats as stats_service
-from bot.services.reporting import load_snapshot
+from bot.conversation.router import Dialogue
+from bot.features.stats import figures as stats_service
+from bot.kernel.clock import FakeClock
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Document, EditSource, Inbound, InboundKind, Message, Notice, Photo
+from bot.kernel.snapshot import load_snapshot
 from tests.conftest import VILNIUS
 from tests.helpers import task_results
 from tests.integration.admin_data import OPEN_TEXT, Sessions, everything, seed

@@ -9,13 +9,13 @@ import pytest
 from openpyxl import load_workbook
 from telegram import Update
 
-from bot.channels.telegram import TelegramChannel
-from bot.clock import FakeClock
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.content.loader import ContentStore
-from bot.dialogue.deps import Deps
-from bot.dialogue.router import Dialogue
-from bot.features import build_registry
-from bot.i18n import Translations
+from bot.conversation.features import build_registry
+from bot.conversation.router import Dialogue
+from bot.kernel.clock import FakeClock
+from bot.kernel.deps import Deps
+from bot.kernel.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
 from tests.helpers import tasks_done, telegram_channel

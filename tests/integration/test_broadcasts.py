@@ -14,13 +14,12 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Bot, Update
 
-from bot.broadcasts import service
-from bot.broadcasts.monitor import BroadcastMonitor
-from bot.channels.console import ConsoleChannel
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_sender import TelegramSender
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.sender import TelegramSender
 from bot.content.loader import ContentStore
+from bot.conversation.features import build_registry
+from bot.conversation.router import Dialogue
 from bot.db.models import (
     AuditLogEntry,
     Broadcast,
@@ -31,12 +30,13 @@ from bot.db.models import (
 )
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.sender import OutboxSender
-from bot.dialogue.deps import Deps
-from bot.dialogue.events import Inbound, InboundKind, Outbound
-from bot.dialogue.registry import TRAINER
-from bot.dialogue.router import Dialogue
-from bot.features import build_registry
-from bot.i18n import Translations
+from bot.features.broadcasts import service
+from bot.features.broadcasts.monitor import BroadcastMonitor
+from bot.kernel.clock import FakeClock
+from bot.kernel.deps import Deps
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Inbound, InboundKind, Outbound
+from bot.kernel.registry import TRAINER
 from tests.conftest import VILNIUS
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
 from tests.helpers import telegram_channel

@@ -15,23 +15,24 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.config import Settings
 from bot.content import cli
 from bot.content.loader import ContentStore, check_content
 from bot.content.progress_check import progress_on, removed_with_progress
+from bot.conversation.router import Dialogue
+from bot.db import participants
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Answer, Enrollment, LessonDelivery, Participant
-from bot.dialogue import content_admin
-from bot.dialogue.deps import Deps
-from bot.dialogue.events import Inbound, InboundKind, Message
-from bot.dialogue.registry import Registry
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.features.content_admin import handlers as content_admin
+from bot.features.progress import report as progress
+from bot.kernel.clock import FakeClock
+from bot.kernel.deps import Deps
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Inbound, InboundKind, Message
+from bot.kernel.registry import Registry
 from bot.preview import preview
-from bot.services import participants, progress
 from tests.conftest import VILNIUS
 from tests.fakes.telegram_html import parse_html
 from tests.helpers import answer_in_console, task_results, tasks_done

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import Answer, Cohort, LessonDelivery, Participant
-from bot.dialogue.events import Inbound, InboundKind
-from bot.dialogue.router import Dialogue
+from bot.kernel.clock import FakeClock
+from bot.kernel.messages import Inbound, InboundKind
 from tests.helpers import answer_in_console, answer_payloads
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -267,7 +267,7 @@ async def test_a_failure_rolls_back_and_still_answers(
     def explode(*_args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bot.dialogue.onboarding._typed_language", explode)
+    monkeypatch.setattr("bot.features.onboarding.steps._typed_language", explode)
     reply = await chat.send("english please")
     assert "Atsiprašau, įvyko klaida" in reply
     assert (await person(sessions)).language == "lt"

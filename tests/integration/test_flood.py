@@ -7,14 +7,14 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.flood import FloodGuard, Verdict
+from bot.conversation.router import Dialogue
 from bot.db.models import ProcessedUpdate
-from bot.dialogue.events import Inbound, InboundKind
-from bot.dialogue.flood import FloodGuard, Verdict
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.kernel.clock import FakeClock
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Inbound, InboundKind
 from tests.conftest import VILNIUS
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import FakeClock
+from bot.conversation.router import Dialogue
 from bot.db.models import Idea, IdeaStep
-from bot.dialogue.events import Inbound, InboundKind
-from bot.dialogue.router import Dialogue
+from bot.kernel.clock import FakeClock
+from bot.kernel.messages import Inbound, InboundKind
 from tests.integration.admin_data import add_person
 
 Sessions = async_sessionmaker[AsyncSession]

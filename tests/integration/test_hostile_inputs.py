@@ -15,14 +15,14 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
-from bot.dialogue.events import EditSource, Image, Inbound, Message, Notice, Outbound, Turn
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.kernel.clock import FakeClock
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import EditSource, Image, Inbound, Message, Notice, Outbound, Turn
 from tests.conftest import VILNIUS
 from tests.fakes.telegram_html import HtmlParseError, parse_html, utf16_len
 from tests.fixtures.hostile import Hostile, corpus

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import (
     Idea,
     OutboxMessage,
@@ -21,13 +21,13 @@ from bot.db.models import (
     WebAudit,
 )
 from bot.delivery.payload import load_replies
-from bot.dialogue.deps import Deps
-from bot.dialogue.events import Inbound, InboundKind, Message
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
-from bot.ideas.coach import IdeaCoach, build_coach
-from bot.ideas.prompts import prompt_due_steps
-from bot.ideas.webaudit import FetchPolicy
+from bot.features.ideas.prompts import prompt_due_steps
+from bot.kernel.clock import FakeClock
+from bot.kernel.coach import IdeaCoach, build_coach
+from bot.kernel.deps import Deps
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Inbound, InboundKind, Message
+from bot.net.pages import FetchPolicy
 from tests.conftest import VILNIUS
 from tests.helpers import tasks_done
 from tests.ideas_sites import GOOD, serve
@@ -101,9 +101,7 @@ async def outbox(sessions: Sessions, participant_id: int) -> list[str]:
     async with sessions() as session:
         rows = await session.scalars(
             select(OutboxMessage)
-            .where(
-                OutboxMessage.participant_id == participant_id, OutboxMessage.purpose != "reply"
-            )
+            .where(OutboxMessage.participant_id == participant_id, OutboxMessage.purpose != "reply")
             .order_by(OutboxMessage.id)
         )
         return [

@@ -21,10 +21,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Participant
-from bot.i18n import Translations
-from bot.ideas.audits import SITE_KEY_LIMIT, check_page, refusal_text, site_key, store_report
-from bot.ideas.findings import Finding
-from bot.ideas.webaudit import (
+from bot.domain.findings import Finding
+from bot.features.audit.reports import (
+    SITE_KEY_LIMIT,
+    check_page,
+    refusal_text,
+    site_key,
+    store_report,
+)
+from bot.kernel.i18n import Translations
+from bot.net.pages import (
     AuditRefused,
     FetchPolicy,
     Resolver,

@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import ChannelIdentity, Participant
-from bot.dialogue import linking
-from bot.dialogue.events import Inbound, InboundKind, Message
-from bot.dialogue.registry import Registry
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.features.linking import handlers as linking
+from bot.kernel.clock import FakeClock
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Inbound, InboundKind, Message
+from bot.kernel.registry import Registry
 from tests.conftest import VILNIUS
 from tests.integration.test_dialogue_console import onboard
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.messenger import MessengerChannel
-from bot.channels.messenger_api import MessengerAPI
-from bot.clock import FakeClock
+from bot.channels.messenger.adapter import MessengerChannel
+from bot.channels.messenger.api import MessengerAPI
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import ChannelIdentity, Participant
-from bot.dialogue.router import Dialogue
+from bot.kernel.clock import FakeClock
 from bot.web.app import create_web_app
 from bot.web.messenger import MessengerWebhook
 from tests.fakes.graph_api import FakeGraphAPI, FakeMessengerUser, page_body, sign
@@ -164,7 +164,7 @@ async def test_server_errors_and_rate_limits_are_retried_by_the_outbox(
 async def test_a_processing_failure_answers_500_and_the_redelivery_is_processed_once(
     page: Page, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.services import participants
+    from bot.db import participants
 
     real = participants.register
     failures = [RuntimeError("database hiccup")]

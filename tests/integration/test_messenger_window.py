@@ -12,17 +12,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.messenger import MessengerChannel, MessengerSender
-from bot.channels.messenger_api import MessengerAPI
-from bot.clock import FakeClock
+from bot.channels.messenger.adapter import MessengerChannel, MessengerSender
+from bot.channels.messenger.api import MessengerAPI
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import ChannelIdentity, OutboxMessage
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import enqueue
 from bot.delivery.sender import OutboxSender
-from bot.dialogue.events import Message
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.kernel.clock import FakeClock
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Message
 from bot.web.app import create_web_app
 from bot.web.messenger import MessengerWebhook
 from tests.fakes.graph_api import FakeGraphAPI, FakeMessengerUser, page_body, sign

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 
-from bot.channels.messenger import MessengerChannel, MessengerSender
-from bot.channels.messenger_api import OUTSIDE_WINDOW_SUBCODE, MessengerAPI
-from bot.channels.telegram import TelegramChannel
-from bot.clock import FakeClock, SystemClock
+from bot.channels.messenger.adapter import MessengerChannel, MessengerSender
+from bot.channels.messenger.api import OUTSIDE_WINDOW_SUBCODE, MessengerAPI
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
+from bot.conversation.tasks import TaskJob
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import OutboxMessage, TrackedTask
 from bot.delivery import claims
@@ -28,10 +29,9 @@ from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import Queued, enqueue_many
 from bot.delivery.payload import load_replies
 from bot.delivery.sender import OutboxSender
-from bot.dialogue.events import Message, Outbound
-from bot.dialogue.router import Dialogue
-from bot.dialogue.tasks import TaskJob
-from bot.i18n import Translations
+from bot.kernel.clock import FakeClock, SystemClock
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Message, Outbound
 from bot.web.app import create_web_app
 from bot.web.messenger import MessengerWebhook
 from bot.web.telegram import TelegramWebhook
@@ -429,9 +429,7 @@ async def test_a_task_cut_off_by_a_stop_is_resumed_once_then_reported(
     assert await runner.resume(all_running=True) == 2
     await runner.drain()
     async with sessions() as session:
-        states = {
-            row.params["n"]: row.state for row in await session.scalars(select(TrackedTask))
-        }
+        states = {row.params["n"]: row.state for row in await session.scalars(select(TrackedTask))}
         sent = [
             reply.text
             for payload in await session.scalars(

@@ -11,16 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.channels.telegram_sender import TelegramSender
-from bot.clock import FakeClock
+from bot.channels.telegram.sender import TelegramSender
+from bot.db import participants
 from bot.db.models import ChannelIdentity, OutboxMessage
 from bot.delivery import claims
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import broadcast_counts, enqueue
 from bot.delivery.payload import dump_replies, load_replies
 from bot.delivery.sender import OutboxSender, Settled
-from bot.dialogue.events import Button, Document, Image, Message
-from bot.services import participants
+from bot.kernel.clock import FakeClock
+from bot.kernel.messages import Button, Document, Image, Message
 from tests.fakes.bot_api import FakeBotAPI
 
 Sessions = async_sessionmaker[AsyncSession]

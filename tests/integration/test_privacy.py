@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import Base, Participant
-from bot.dialogue.events import Document, Inbound, InboundKind, Message
-from bot.dialogue.router import Dialogue
+from bot.kernel.messages import Document, Inbound, InboundKind, Message
 from tests.helpers import answer_in_console
 from tests.integration.test_dialogue_console import onboard, press
 

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import Answer, Participant, Reflection
-from bot.dialogue.events import Inbound, InboundKind
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.kernel.clock import FakeClock
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Inbound, InboundKind
 from tests.conftest import VILNIUS
 from tests.integration.test_dialogue_console import onboard, press
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
+from bot.db import participants
 from bot.db.models import DialogueState
-from bot.dialogue.deps import Deps
-from bot.dialogue.events import Button, Inbound, InboundKind, Message, Outbound
-from bot.dialogue.registry import TRAINER, Registry
-from bot.dialogue.render import Context, fill
-from bot.dialogue.router import Dialogue
 from bot.domain.profile import Command
-from bot.i18n import Translations
-from bot.services import participants
+from bot.kernel.clock import FakeClock
+from bot.kernel.context import Context, fill
+from bot.kernel.deps import Deps
+from bot.kernel.i18n import Translations
+from bot.kernel.messages import Button, Inbound, InboundKind, Message, Outbound
+from bot.kernel.registry import TRAINER, Registry
 from tests.conftest import VILNIUS
 from tests.integration.test_dialogue_console import onboard
 

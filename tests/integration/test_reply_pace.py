@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 
-from bot.clock import FakeClock
+from bot.conversation.router import Dialogue
 from bot.db.models import OutboxMessage
 from bot.delivery.limiter import RateLimiter
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.kernel.clock import FakeClock
+from bot.kernel.i18n import Translations
 from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import telegram_channel
 

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import FakeClock
 from bot.content.loader import ContentStore
 from bot.db.models import AuditLogEntry, Cohort, OutboxMessage, Participant, ProcessedUpdate
-from bot.dialogue.deps import Deps
-from bot.i18n import Translations
-from bot.services.retention import cohort_end, sweep
+from bot.features.privacy.retention import cohort_end, sweep
+from bot.kernel.clock import FakeClock
+from bot.kernel.deps import Deps
+from bot.kernel.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.integration.admin_data import add_person
 

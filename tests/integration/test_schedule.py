@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
-from bot.clock import FakeClock
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import (
     ChannelIdentity,
@@ -23,12 +23,12 @@ from bot.db.models import (
     Participant,
     ReviewCard,
 )
-from bot.dialogue.deps import Deps
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
-from bot.schedule.dispatch import ScheduleConfig
-from bot.schedule.service import paused_participants
-from bot.schedule.tick import ScheduleTick
+from bot.features.timetable.dispatch import ScheduleConfig
+from bot.features.timetable.settings import paused_participants
+from bot.features.timetable.tick import ScheduleTick
+from bot.kernel.clock import FakeClock
+from bot.kernel.deps import Deps
+from bot.kernel.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.helpers import answer_in_console
 from tests.integration.test_dialogue_console import onboard

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import Answer, Participant
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.kernel.i18n import Translations
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
 from tests.helpers import answer_on_telegram, answer_payloads, telegram_channel
 
@@ -74,8 +74,8 @@ async def onboard(channel: TelegramChannel, user: FakeUser) -> None:
 
 def channel_commands_of_features() -> list[tuple[str, str]]:
     """Commands features add for every participant, between the core's head and tail."""
-    from bot.dialogue.router import COMMANDS_HEAD, COMMANDS_TAIL
-    from bot.features import build_registry
+    from bot.conversation.features import build_registry
+    from bot.conversation.router import COMMANDS_HEAD, COMMANDS_TAIL
 
     dialogue_commands = [
         (spec.name, spec.description)

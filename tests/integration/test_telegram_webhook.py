@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import build_app
 from bot.config import Settings
 from bot.content.loader import ContentStore
+from bot.conversation.router import Dialogue
 from bot.db.models import Participant
-from bot.dialogue.router import Dialogue
-from bot.i18n import Translations
+from bot.kernel.i18n import Translations
 from bot.web.app import create_web_app
 from bot.web.run import add_messenger_notices, build_web
 from bot.web.telegram import TelegramWebhook, derive_secret
@@ -100,7 +100,7 @@ async def test_a_wrong_secret_is_refused(
 async def test_a_failure_is_answered_with_an_error_and_the_redelivery_is_processed_once(
     hook: Hook, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.services import participants
+    from bot.db import participants
 
     real = participants.register
     failures = [RuntimeError("database hiccup")]

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.console import ConsoleChannel
+from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
-from bot.dialogue.router import Dialogue
+from bot.conversation.router import Dialogue
 from tests.helpers import answer_in_console, answer_payloads
 from tests.integration.test_dialogue_console import onboard
 

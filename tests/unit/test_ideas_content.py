@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.catalogue import load_catalogue
 from bot.content.loader import ContentError, ContentStore
-from bot.ideas.catalogue import load_catalogue
-from bot.ideas.findings import CODES
-from bot.ideas.service import parse_date, parse_steps, prompt_time
+from bot.domain.findings import CODES
+from bot.features.ideas.queries import parse_date, parse_steps, prompt_time
 from tests.conftest import CONTENT_DIR, VILNIUS
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.delivery.limiter import RateLimiter
+from bot.kernel.clock import FakeClock
 
 
 async def test_late_wake_ups_do_not_slow_the_pace_nor_break_the_limit() -> None:

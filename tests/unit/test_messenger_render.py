@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.channels.base import Button, EditSource, InboundKind, Message, Notice, Photo
-from bot.channels.messenger import (
+from bot.channels.messenger.adapter import (
     MessengerSender,
     inbound_events,
     signature_valid,
     to_inbound,
 )
-from bot.channels.messenger_render import Upload, render, split_text
+from bot.channels.messenger.render import Upload, render, split_text
+from bot.kernel.messages import Button, EditSource, InboundKind, Message, Notice, Photo
 from tests.fakes.graph_api import FakeMessengerUser, page_body, sign
 
 SECRET = "app-secret-123"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from bot.domain.profile import InvalidAnswer, parse_time
-from bot.schedule.rules import ScheduleRules, parse_lesson_days
+from bot.domain.timetable import ScheduleRules, parse_lesson_days
 from tests.conftest import VILNIUS
 
 EVERY_DAY = frozenset(range(1, 8))

@@ -1,0 +1,1 @@
+"""Facebook Messenger: webhook events in, Send API messages out."""

@@ -1,0 +1,1 @@
+"""Telegram: updates in, the outbox's messages out through the Bot API."""

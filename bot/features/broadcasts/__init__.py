@@ -1,0 +1,1 @@
+"""A trainer's announcement to many, delivered through the outbox, with its report."""

@@ -1,0 +1,1 @@
+"""Groups of participants, their invitation codes and timetables."""

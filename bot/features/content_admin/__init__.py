@@ -1,0 +1,1 @@
+"""Reloading the course content while the bot runs."""

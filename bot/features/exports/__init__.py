@@ -1,0 +1,1 @@
+"""Progress exports: XLSX, CSV and xAPI files."""

@@ -1,0 +1,1 @@
+"""Lessons and their quizzes: the next lesson, answers, feedback, reflections."""

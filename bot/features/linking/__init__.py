@@ -1,0 +1,1 @@
+"""One person on several channels: /link codes that join accounts."""

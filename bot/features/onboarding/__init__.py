@@ -1,0 +1,1 @@
+"""Getting to know a newcomer: language, name, role, institution, municipality."""

@@ -1,0 +1,1 @@
+"""The trainers' list of participants and one participant's card."""

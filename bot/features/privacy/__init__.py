@@ -1,0 +1,1 @@
+"""A participant's data: /mydata, /deleteme, and the retention clean-up."""

@@ -1,0 +1,1 @@
+"""A participant's own progress: modules done, average score, streak."""

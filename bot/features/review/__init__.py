@@ -1,0 +1,1 @@
+"""Spaced review of earlier questions (FSRS) and /review."""

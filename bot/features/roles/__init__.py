@@ -1,0 +1,1 @@
+"""Granting and revoking the trainer, coordinator and admin roles."""

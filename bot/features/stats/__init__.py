@@ -1,0 +1,1 @@
+"""Progress statistics for coordinators, in numbers and as a chart."""

@@ -1,0 +1,1 @@
+"""What features build on: message types, the registry, context, roles, i18n, clock."""

@@ -1,0 +1,1 @@
+"""The outside world: fetching a web page safely for the web audit."""
