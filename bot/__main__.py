@@ -11,11 +11,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.app import build_app, console_channel, telegram_channel
+from bot.app.web import serve
 from bot.config import Settings
 from bot.content import cli as content_cli
 from bot.content.loader import ContentError
 from bot.db.migrate import upgrade
 from bot.logs import configure_logging
+from bot.preview import preview
 
 log = logging.getLogger("bot")
 EXIT_USAGE = 2
@@ -66,8 +69,6 @@ def _content_errors(error: ContentError, directory: Path) -> None:
 
 
 async def _run(settings: Settings) -> None:
-    from bot.app import build_app, telegram_channel
-
     app = await build_app(settings)
     channel = telegram_channel(app)  # registers its sender with the outbox
     stop = asyncio.Event()
@@ -102,9 +103,6 @@ def _run_webhook(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> None:
-    from bot.app import build_app
-    from bot.web.run import serve
-
     app = await build_app(settings)
     try:
         await serve(app)
@@ -114,8 +112,6 @@ async def _serve(settings: Settings) -> None:
 
 
 async def _chat(settings: Settings, user: str, admin: bool = False) -> None:
-    from bot.app import build_app, console_channel
-
     app = await build_app(settings, console_admins=[user] if admin else [])
     try:
         chat = console_channel(app, user)
@@ -144,8 +140,6 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_USAGE
             asyncio.run(_run(settings))
         elif args.command == "chat" and args.lesson:
-            from bot.preview import preview
-
             return asyncio.run(
                 preview(
                     settings, args.lesson, user=args.user, admin=args.admin, language=args.language

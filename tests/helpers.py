@@ -90,8 +90,8 @@ def telegram_channel(
 
 async def tasks_done(dialogue: Dialogue) -> None:
     """Wait for the tracked tasks (an export, a chart, a reload, a page check) it started."""
-    assert dialogue.deps.tasks is not None
-    await dialogue.deps.tasks.drain()
+    assert dialogue.tasks is not None
+    await dialogue.tasks.drain()
 
 
 async def task_results(

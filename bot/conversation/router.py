@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.loader import ContentStore
+from bot.conversation.features import build_registry
 from bot.conversation.flood import FloodGuard, Verdict
 from bot.conversation.replies import ReplyRoad, acknowledged_first
 from bot.conversation.tasks import TaskRunner
@@ -22,10 +23,10 @@ from bot.features.lessons import learning, quiz
 from bot.features.lessons import queries as lessons
 from bot.features.linking import codes as identities
 from bot.features.onboarding import steps as onboarding
+from bot.features.progress import handlers as progress
 from bot.kernel import roles
 from bot.kernel.clock import Clock
-from bot.kernel.context import Context, fill, rows
-from bot.kernel.deps import Deps
+from bot.kernel.context import Context, Deps, fill, menu_buttons, rows
 from bot.kernel.i18n import N_, Translations
 from bot.kernel.messages import (
     Button,
@@ -89,22 +90,17 @@ class Dialogue:
         self._translations = translations
         self._clock = clock
         self._zone = zone
-        if registry is None:
-            from bot.conversation.features import build_registry
-
-            registry = build_registry()
-        self.registry = registry
+        self.registry = registry if registry is not None else build_registry()
         self.deps = deps or Deps(content=content, clock=clock, sessions=sessions)
         self._flood = flood
         # The one road out: replies are outbox rows, sent by this sender after the commit.
         self.outbox = outbox or OutboxSender(sessions, clock)
         self.replies = ReplyRoad(self.outbox, sessions, translations)
-        if self.deps.tasks is None:
-            self.deps.tasks = TaskRunner(
-                sessions, clock, translations, zone, self.deps, self.outbox
-            )
+        # Slow work outside the turn: the runner also answers the features' tasks_of(deps).
+        self.tasks = TaskRunner(sessions, clock, translations, zone, self.deps, self.outbox)
         for kind, task in self.registry.tasks.items():
-            self.deps.tasks.register(kind, task)
+            self.tasks.register(kind, task)
+        self.deps.tasks = self.tasks
 
     def menu_commands(self) -> list[tuple[str, str]]:
         """(name, description) of the commands every participant may use, for the platform menu."""
@@ -329,11 +325,11 @@ class Dialogue:
             pending = await lessons.open_question(ctx.session, enrollment, ctx.index)
             if pending is not None:
                 return [*prefix, Message(greeting), *await learning.resume(ctx, pending)]
-            return [*prefix, Message(greeting, learning.menu_buttons(ctx))]
+            return [*prefix, Message(greeting, menu_buttons(ctx))]
         if command.name == "next":
             return await learning.next_lesson(ctx, enrollment)
         if command.name == "progress":
-            return await learning.show_progress(ctx, enrollment)
+            return await progress.show_progress(ctx, enrollment)
         if command.name == "help":
             return [self._help(ctx)]
         if command.name == "language":
@@ -358,9 +354,9 @@ class Dialogue:
     async def _cancel(self, ctx: Context) -> list[Outbound]:
         state = await participants.get_state(ctx.session, ctx.participant.id)
         if state is None or state.flow not in self.registry.flows:
-            return [Message(ctx._("There is nothing to cancel."), learning.menu_buttons(ctx))]
+            return [Message(ctx._("There is nothing to cancel."), menu_buttons(ctx))]
         await participants.clear_state(ctx.session, ctx.participant.id)
-        return [Message(ctx._("Cancelled. Nothing was changed."), learning.menu_buttons(ctx))]
+        return [Message(ctx._("Cancelled. Nothing was changed."), menu_buttons(ctx))]
 
     async def _event(self, ctx: Context) -> list[Outbound]:
         inbound = ctx.inbound
@@ -387,7 +383,7 @@ class Dialogue:
             )
         if pending is not None:
             return [Message(reason), await quiz.show(ctx, pending)]
-        return [Message(reason, learning.menu_buttons(ctx))]
+        return [Message(reason, menu_buttons(ctx))]
 
     async def _button(self, ctx: Context, enrollment: Enrollment, payload: str) -> list[Outbound]:
         parsed = quiz.parse_payload(payload)
@@ -396,13 +392,13 @@ class Dialogue:
         if payload == "cmd:next":
             return [EditSource(), *await learning.next_lesson(ctx, enrollment)]
         if payload == "cmd:progress":
-            return [EditSource(), *await learning.show_progress(ctx, enrollment)]
+            return [EditSource(), *await progress.show_progress(ctx, enrollment)]
         if payload == learning.SKIP_REFLECTION:
             return await learning.skip_reflection(ctx)
         if payload.startswith("lang:") and payload[5:] in ctx.translations.languages:
             ctx.participant.language = payload[5:]
             changed = ctx._("Done: I will speak English with you.")
-            return [EditSource(), Message(changed, learning.menu_buttons(ctx))]
+            return [EditSource(), Message(changed, menu_buttons(ctx))]
         spec = self.registry.find_button(payload)
         if spec is not None and allowed(spec.roles, ctx.roles):
             return await spec.handler(ctx, payload)

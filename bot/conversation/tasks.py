@@ -8,10 +8,7 @@ and after a second failure the person is told it did not work, never left waitin
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,35 +22,15 @@ from bot.delivery import outbox
 from bot.delivery.leases import keep_renewed
 from bot.delivery.sender import OutboxSender
 from bot.kernel.clock import Clock
-from bot.kernel.context import Context
-from bot.kernel.deps import Deps
+from bot.kernel.context import Context, Deps
 from bot.kernel.i18n import N_, Translations
 from bot.kernel.messages import Inbound, InboundKind, Message, Outbound
+from bot.kernel.tasks import TaskHandler, TaskJob
 
 log = logging.getLogger("bot.tasks")
 RUNNING, DONE, FAILED = "running", "done", "failed"
 MAX_ATTEMPTS = 2
 FAILED_TEXT = N_("Sorry, I could not finish this. Please try again in a while.")
-
-
-@dataclass
-class TaskJob:
-    """One task as its handler sees it: ids and plain values, and short sessions on demand."""
-
-    id: int
-    kind: str
-    participant_id: int
-    params: dict[str, Any]
-    runner: TaskRunner
-
-    @contextlib.asynccontextmanager
-    async def context(self) -> AsyncIterator[Context]:
-        """A Context for the task's person in a short transaction of its own."""
-        async with self.runner.sessions() as session, session.begin():
-            yield await self.runner.context(session, self.participant_id, self.params)
-
-
-TaskHandler = Callable[[TaskJob], Awaitable[list[Outbound]]]
 
 
 class TaskRunner:
@@ -257,10 +234,3 @@ class TaskRunner:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         return unfinished
-
-
-def tasks_of(deps: Deps) -> TaskRunner:
-    """The task runner in service (the Dialogue sets it up)."""
-    if deps.tasks is None:
-        raise RuntimeError("no task runner: build the Dialogue first")
-    return deps.tasks

@@ -14,7 +14,20 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from bot.net.pages import Probe
+
+@dataclass(frozen=True)
+class Probe:
+    """What a quick look at a linked resource found: status (0: unreachable) and size."""
+
+    status: int
+    size: int | None = None
+    content_type: str = ""
+
+    @property
+    def broken(self) -> bool:
+        """Whether a visitor following the link would hit an error."""
+        return self.status == 0 or self.status >= 400
+
 
 CODES = (
     "https",

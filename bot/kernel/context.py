@@ -1,20 +1,63 @@
-"""The one place where text for the screen is put together: user values are escaped here."""
+"""What a handler gets: the Context of one update (person, session, language, course) and the
+Deps shared across updates; and the one place where text for the screen is put together
+(user values are escaped here)."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content.loader import CourseIndex
+from bot.content.loader import ContentStore, CourseIndex
 from bot.db.models import Participant
-from bot.kernel.deps import Deps
+from bot.kernel.clock import Clock
+from bot.kernel.coach import IdeaCoach, build_coach
 from bot.kernel.i18n import Translations, Translator
 from bot.kernel.messages import Button, Inbound
+
+
+class Tasks(Protocol):
+    """How a turn asks for slow work: record it in the turn; it starts after the commit."""
+
+    async def submit(self, ctx: Context, kind: str, params: dict[str, Any]) -> int: ...
+
+    async def busy(self, session: AsyncSession, participant_id: int, kind: str) -> bool: ...
+
+
+@dataclass
+class Deps:
+    """What the dialogue's handlers share across updates."""
+
+    content: ContentStore
+    clock: Clock
+    sessions: async_sessionmaker[AsyncSession] | None = None
+    # Telegram user ids with the admin role (ADMIN_TELEGRAM_IDS).
+    admin_telegram_ids: frozenset[int] = frozenset()
+    # Terminal users with the admin role (`python -m bot chat --admin`).
+    console_admins: frozenset[str] = field(default_factory=frozenset)
+    # The Telegram bot's username, for invite links t.me/<username>?start=CODE: BOT_USERNAME,
+    # else filled from getMe when the bot starts on Telegram; empty: links show /start CODE.
+    bot_username: str = ""
+    # How long a /link code works (LINK_CODE_MINUTES).
+    link_code_ttl: timedelta = timedelta(minutes=30)
+    # The improvement-idea coach (issue 6): its catalogue, page fetcher and background checks;
+    # built on first use with the safe default policy when not given.
+    ideas: IdeaCoach | None = None
+    # Slow work outside the turn (exports, charts, content reload, web audits): set up by the
+    # Dialogue with the feature registry's task handlers.
+    tasks: Tasks | None = None
+
+
+def coach_of(deps: Deps) -> IdeaCoach:
+    """The coach in service (built on first use with the safe default policy)."""
+    if deps.ideas is None:
+        deps.ideas = build_coach(deps.content)
+    return deps.ideas
 
 
 def fill(template: str, **values: object) -> str:
@@ -68,3 +111,11 @@ class Context:
     def local(self, text: dict[str, str]) -> str:
         """Pick the participant's language from a content text."""
         return text.get(self.tr.language) or text["lt"]
+
+
+def menu_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
+    """The way on from anywhere: next lesson and progress."""
+    return rows(
+        Button(ctx._("▶️ Next lesson"), "cmd:next"),
+        Button(ctx._("📊 My progress"), "cmd:progress"),
+    )

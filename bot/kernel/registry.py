@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.conversation.tasks import TaskJob
     from bot.db.models import DialogueState
     from bot.domain.profile import Command
     from bot.kernel.context import Context
     from bot.kernel.messages import Outbound
+    from bot.kernel.tasks import TaskJob
 
 PARTICIPANT = "participant"
 TRAINER = "trainer"

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import participants
 from bot.db.models import ChannelIdentity, Participant, RoleGrant
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.registry import ADMIN, PARTICIPANT
 
 

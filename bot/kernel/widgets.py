@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 from bot.db import audit_log as audit
 from bot.domain.profile import Municipality
-from bot.features.exports.tables import MUNICIPALITY_NAMES
 from bot.kernel.context import Context
 from bot.kernel.i18n import N_
+from bot.kernel.labels import MUNICIPALITY_NAMES
 from bot.kernel.messages import Button, EditSource, Notice, Outbound
 from bot.kernel.registry import ADMIN, COORDINATOR, PARTICIPANT, TRAINER
 

@@ -21,6 +21,8 @@ from functools import cached_property
 import httpcore
 import httpx
 
+from bot.domain.findings import Probe
+
 MAX_BYTES = 3 * 1024 * 1024
 MAX_REDIRECTS = 5
 DEADLINE = 20.0
@@ -80,20 +82,6 @@ class Page:
     headers: httpx.Headers
     body: bytes
     redirects: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What a quick look at a linked resource found: status (0: unreachable) and size."""
-
-    status: int
-    size: int | None = None
-    content_type: str = ""
-
-    @property
-    def broken(self) -> bool:
-        """Whether a visitor following the link would hit an error."""
-        return self.status == 0 or self.status >= 400
 
 
 def normalise_url(raw: str) -> str:

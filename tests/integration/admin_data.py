@@ -21,7 +21,7 @@ from bot.db.models import (
     RoleGrant,
 )
 from bot.kernel.clock import FakeClock
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
 from tests.conftest import VILNIUS
 

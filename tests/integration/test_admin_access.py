@@ -25,7 +25,7 @@ from bot.features.roles import handlers as roles_feature
 from bot.features.stats import handlers as stats
 from bot.kernel import roles
 from bot.kernel.clock import FakeClock
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.messages import Document, EditSource, Inbound, InboundKind, Message, Notice
 from bot.kernel.registry import ADMIN, COORDINATOR, PARTICIPANT, TRAINER, Registry
 from tests.helpers import task_results, tasks_done

@@ -14,7 +14,7 @@ from bot.content.loader import ContentStore
 from bot.conversation.features import build_registry
 from bot.conversation.router import Dialogue
 from bot.kernel.clock import FakeClock
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.fakes.bot_api import FakeBotAPI, FakeUser

@@ -33,7 +33,7 @@ from bot.delivery.sender import OutboxSender
 from bot.features.broadcasts import service
 from bot.features.broadcasts.monitor import BroadcastMonitor
 from bot.kernel.clock import FakeClock
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
 from bot.kernel.messages import Inbound, InboundKind, Outbound
 from bot.kernel.registry import TRAINER

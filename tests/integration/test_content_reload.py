@@ -28,7 +28,7 @@ from bot.db.models import Answer, Enrollment, LessonDelivery, Participant
 from bot.features.content_admin import handlers as content_admin
 from bot.features.progress import report as progress
 from bot.kernel.clock import FakeClock
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
 from bot.kernel.messages import Inbound, InboundKind, Message
 from bot.kernel.registry import Registry

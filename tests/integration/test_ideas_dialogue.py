@@ -24,7 +24,7 @@ from bot.delivery.payload import load_replies
 from bot.features.ideas.prompts import prompt_due_steps
 from bot.kernel.clock import FakeClock
 from bot.kernel.coach import IdeaCoach, build_coach
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
 from bot.kernel.messages import Inbound, InboundKind, Message
 from bot.net.pages import FetchPolicy

@@ -21,7 +21,6 @@ from bot.channels.messenger.api import OUTSIDE_WINDOW_SUBCODE, MessengerAPI
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.content.loader import ContentStore
 from bot.conversation.router import Dialogue
-from bot.conversation.tasks import TaskJob
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import OutboxMessage, TrackedTask
 from bot.delivery import claims
@@ -32,6 +31,7 @@ from bot.delivery.sender import OutboxSender
 from bot.kernel.clock import FakeClock, SystemClock
 from bot.kernel.i18n import Translations
 from bot.kernel.messages import Message, Outbound
+from bot.kernel.tasks import TaskJob
 from bot.web.app import create_web_app
 from bot.web.messenger import MessengerWebhook
 from bot.web.telegram import TelegramWebhook

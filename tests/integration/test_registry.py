@@ -12,8 +12,7 @@ from bot.db import participants
 from bot.db.models import DialogueState
 from bot.domain.profile import Command
 from bot.kernel.clock import FakeClock
-from bot.kernel.context import Context, fill
-from bot.kernel.deps import Deps
+from bot.kernel.context import Context, Deps, fill
 from bot.kernel.i18n import Translations
 from bot.kernel.messages import Button, Inbound, InboundKind, Message, Outbound
 from bot.kernel.registry import TRAINER, Registry

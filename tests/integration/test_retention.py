@@ -12,7 +12,7 @@ from bot.content.loader import ContentStore
 from bot.db.models import AuditLogEntry, Cohort, OutboxMessage, Participant, ProcessedUpdate
 from bot.features.privacy.retention import cohort_end, sweep
 from bot.kernel.clock import FakeClock
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.integration.admin_data import add_person

@@ -27,7 +27,7 @@ from bot.features.timetable.dispatch import ScheduleConfig
 from bot.features.timetable.settings import paused_participants
 from bot.features.timetable.tick import ScheduleTick
 from bot.kernel.clock import FakeClock
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
 from tests.conftest import VILNIUS
 from tests.helpers import answer_in_console

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_app
+from bot.app.web import add_messenger_notices, build_web
 from bot.config import Settings
 from bot.content.loader import ContentStore
 from bot.conversation.router import Dialogue
 from bot.db.models import Participant
 from bot.kernel.i18n import Translations
 from bot.web.app import create_web_app
-from bot.web.run import add_messenger_notices, build_web
 from bot.web.telegram import TelegramWebhook, derive_secret
 from tests.conftest import CONTENT_DIR
 from tests.fakes.bot_api import FakeBotAPI

@@ -7,15 +7,15 @@ import httpx
 from sqlalchemy import select
 
 from bot.content.catalogue import Checklist, Effort
-from bot.conversation.tasks import tasks_of
 from bot.db import participants
 from bot.db.models import DialogueState, SelfAuditAnswer
 from bot.domain.profile import Command
-from bot.kernel.coach import coach_of, run_audit
-from bot.kernel.context import Context, escape, fill, grid, rows
+from bot.features.audit.checks import run_audit
+from bot.kernel.context import Context, coach_of, escape, fill, grid, rows
 from bot.kernel.i18n import N_
 from bot.kernel.messages import Button, EditSource, Message, Notice, Outbound
 from bot.kernel.registry import Registry
+from bot.kernel.tasks import tasks_of
 from bot.net.pages import normalise_url
 
 URL_FLOW = "audit_url"

@@ -15,9 +15,9 @@ from bot.domain.profile import Command, InvalidAnswer
 from bot.features.broadcasts import service
 from bot.features.broadcasts.labels import audience_label, report_lines
 from bot.features.broadcasts.when import parse_send_time
-from bot.features.exports.tables import MUNICIPALITY_NAMES, ROLE_NAMES
 from bot.kernel.context import Context, fill, grid, rows
 from bot.kernel.i18n import N_
+from bot.kernel.labels import MUNICIPALITY_NAMES, ROLE_NAMES
 from bot.kernel.messages import Button, EditSource, InboundKind, Message, Outbound
 from bot.kernel.registry import TRAINER, Registry
 from bot.kernel.widgets import record, stale

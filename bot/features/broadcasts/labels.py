@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Broadcast, Cohort
 from bot.features.broadcasts import service
-from bot.features.exports.tables import MUNICIPALITY_NAMES, ROLE_NAMES
 from bot.kernel.context import Context, fill
 from bot.kernel.i18n import N_, Translator
+from bot.kernel.labels import MUNICIPALITY_NAMES, ROLE_NAMES
 
 STATES = {
     service.SCHEDULED: N_("scheduled"),

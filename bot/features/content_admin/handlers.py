@@ -9,12 +9,12 @@ import asyncio
 import logging
 
 from bot.content.loader import ContentError, CourseIndex
-from bot.conversation.tasks import TaskJob, tasks_of
 from bot.domain.profile import Command
 from bot.kernel.context import Context, escape, fill
 from bot.kernel.i18n import N_
 from bot.kernel.messages import Message
 from bot.kernel.registry import ADMIN, Registry, Replies
+from bot.kernel.tasks import TaskJob, tasks_of
 
 log = logging.getLogger("bot.content")
 

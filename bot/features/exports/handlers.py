@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.conversation.tasks import TaskJob, tasks_of
 from bot.domain.profile import Command
 from bot.features.exports import files as export_files
 from bot.features.exports import tables as exports
@@ -14,6 +13,7 @@ from bot.kernel.i18n import N_
 from bot.kernel.messages import Button, Document, EditSource, Message, Outbound
 from bot.kernel.registry import COORDINATOR, Registry
 from bot.kernel.snapshot import load_snapshot
+from bot.kernel.tasks import TaskJob, tasks_of
 from bot.kernel.widgets import record, stale
 
 BUTTON = "export"

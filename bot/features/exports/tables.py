@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.content.models import Question
-from bot.domain.profile import MUNICIPALITY_LABELS, Role
 from bot.features.exports.files import (
     ACTIVITY_LESSON,
     ACTIVITY_QUESTION,
@@ -19,28 +18,9 @@ from bot.features.exports.files import (
     Table,
     XapiEvent,
 )
-from bot.kernel.i18n import N_, Translator
+from bot.kernel.i18n import Translator
+from bot.kernel.labels import municipality_name, role_name
 from bot.kernel.snapshot import Snapshot
-
-MUNICIPALITY_NAMES: dict[str, str] = {
-    str(code): label for code, label in MUNICIPALITY_LABELS.items()
-}
-ROLE_NAMES: dict[str, str] = {
-    Role.ORGANISER: N_("Organiser of cultural activities"),
-    Role.PR: N_("Public relations"),
-    Role.WEB: N_("Website and social media"),
-    Role.HEAD: N_("Head of an institution or branch"),
-}
-
-
-def municipality_name(tr: Translator, code: str | None) -> str:
-    """A municipality's name in the reader's language."""
-    return tr.gettext(MUNICIPALITY_NAMES.get(code or "", MUNICIPALITY_NAMES["other"]))
-
-
-def role_name(tr: Translator, code: str | None) -> str:
-    """A participant role's name in the reader's language (empty if unknown)."""
-    return tr.gettext(ROLE_NAMES[code]) if code in ROLE_NAMES else ""
 
 
 def _local(snapshot: Snapshot, moment: datetime | None) -> datetime | None:

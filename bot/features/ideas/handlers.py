@@ -12,8 +12,7 @@ from bot.domain.profile import Command, clean_text, format_time
 from bot.features.ideas import prompts, stuck
 from bot.features.ideas import queries as service
 from bot.features.ideas.queries import Status
-from bot.kernel.coach import coach_of
-from bot.kernel.context import Context, escape, fill, grid, rows
+from bot.kernel.context import Context, coach_of, escape, fill, grid, rows
 from bot.kernel.i18n import N_
 from bot.kernel.messages import Button, EditSource, InboundKind, Message, Notice, Outbound
 from bot.kernel.registry import Registry

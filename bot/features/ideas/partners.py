@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from bot.db import participants
 from bot.db.models import Idea, Participant
-from bot.domain.profile import Command, Municipality
+from bot.domain.profile import MUNICIPALITY_LABELS, Command, Municipality
 from bot.features.ideas import queries as service
 from bot.features.ideas import stuck
 from bot.features.ideas.handlers import STATUS_LABELS
 from bot.features.ideas.notify import send_later
 from bot.features.ideas.queries import Status
-from bot.features.onboarding.steps import MUNICIPALITY_LABELS
 from bot.kernel.context import Context, fill, grid, rows
 from bot.kernel.i18n import N_
 from bot.kernel.messages import Button, EditSource, Message, Notice, Outbound

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from bot.db import participants
 from bot.db.models import DialogueState, Idea, IdeaNote, Participant
-from bot.domain.profile import Municipality, clean_text
+from bot.domain.profile import MUNICIPALITY_LABELS, Municipality, clean_text
 from bot.features.ideas.notify import send_later
-from bot.features.onboarding.steps import MUNICIPALITY_LABELS
 from bot.kernel import roles
 from bot.kernel.context import Context, fill, rows
 from bot.kernel.i18n import Translator

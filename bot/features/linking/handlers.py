@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from bot.domain.profile import Command
-from bot.features.lessons import learning
 from bot.features.linking import codes as identities
 from bot.features.linking.codes import LinkOutcome
-from bot.kernel.context import Context, fill
+from bot.kernel.context import Context, fill, menu_buttons
 from bot.kernel.i18n import N_
 from bot.kernel.messages import Message, Outbound
 from bot.kernel.registry import Registry
@@ -82,7 +81,7 @@ async def _redeem(ctx: Context, typed: str) -> list[Outbound]:
         ctx._("🔗 Linked, {name}! Both apps now share your progress: go on where you left off."),
         name=result.participant.name or "",
     )
-    return [Message(text, learning.menu_buttons(ctx))]
+    return [Message(text, menu_buttons(ctx))]
 
 
 def register(registry: Registry) -> None:

@@ -19,19 +19,12 @@ from bot.domain.profile import (
 )
 from bot.kernel.context import Context, escape, fill, grid, rows
 from bot.kernel.i18n import N_
+from bot.kernel.labels import LANGUAGE_LABELS, ROLE_LABELS
 from bot.kernel.messages import Button, EditSource, InboundKind, Message, Notice, Outbound
 
 FLOW = "onboarding"
 STEPS = ("language", "privacy", "name", "municipality", "institution", "role", "time")
 BACK = "back"
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.ORGANISER: N_("I organise cultural activities"),
-    Role.PR: N_("I do public relations"),
-    Role.WEB: N_("I run the website and social media profiles"),
-    Role.HEAD: N_("I head an institution or branch"),
-}
-LANGUAGE_LABELS = {"lt": "🇱🇹 Lietuviškai", "en": "🇬🇧 English"}
 
 INVALID_REASONS = {
     "command": N_("That looks like a command. Please type the answer as plain text."),

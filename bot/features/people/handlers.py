@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bot.domain.profile import Command
 from bot.domain.progress import progress_bar
-from bot.features.exports.tables import role_name
 from bot.kernel.context import Context, fill, grid, rows
 from bot.kernel.i18n import N_
+from bot.kernel.labels import role_name
 from bot.kernel.messages import Button, EditSource, Message, Outbound
 from bot.kernel.registry import COORDINATOR, TRAINER, Registry
 from bot.kernel.snapshot import Person, Snapshot, load_snapshot

@@ -7,10 +7,10 @@ import json
 from bot.db import participants
 from bot.db.models import DialogueState
 from bot.domain.profile import MUNICIPALITY_LABELS, Command, Municipality, Role
-from bot.features.onboarding.steps import LANGUAGE_LABELS, ROLE_LABELS
 from bot.features.privacy import queries as privacy
 from bot.kernel.context import Context, fill, rows
 from bot.kernel.i18n import N_
+from bot.kernel.labels import LANGUAGE_LABELS, ROLE_LABELS
 from bot.kernel.messages import Button, Document, EditSource, Message, Outbound
 from bot.kernel.registry import Registry
 

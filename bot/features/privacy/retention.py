@@ -21,8 +21,7 @@ from bot.delivery import outbox
 from bot.domain.pace import is_lesson_day
 from bot.features.privacy import queries as privacy
 from bot.kernel import roles
-from bot.kernel.context import fill
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps, fill
 from bot.kernel.i18n import Translations
 from bot.kernel.messages import Message
 from bot.kernel.registry import TRAINER

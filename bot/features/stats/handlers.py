@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.conversation.tasks import TaskJob, tasks_of
 from bot.domain.profile import Command, Municipality
-from bot.features.exports.tables import role_name
 from bot.features.stats.charts import Bar, ChartText, municipality_chart
 from bot.features.stats.figures import Stats, compute
 from bot.kernel.context import Context, fill, grid, rows
 from bot.kernel.i18n import N_
+from bot.kernel.labels import role_name
 from bot.kernel.messages import Button, Message, Outbound, Photo
 from bot.kernel.registry import COORDINATOR, Registry
 from bot.kernel.snapshot import load_snapshot
+from bot.kernel.tasks import TaskJob, tasks_of
 from bot.kernel.widgets import find_municipality, municipality_label, record, stale
 
 BUTTON = "stats"

@@ -32,8 +32,7 @@ from bot.domain.timetable import ScheduleRules, parse_lesson_days
 from bot.features.lessons import learning, quiz
 from bot.features.lessons import queries as lessons
 from bot.features.review import cards as review
-from bot.kernel.context import Context, fill
-from bot.kernel.deps import Deps
+from bot.kernel.context import Context, Deps, fill
 from bot.kernel.i18n import Translations
 from bot.kernel.messages import Inbound, InboundKind, Message, Outbound
 

@@ -13,8 +13,9 @@ from bot.features.lessons import learning
 from bot.features.lessons import queries as lessons
 from bot.features.onboarding import steps as onboarding
 from bot.features.timetable import settings as service
-from bot.kernel.context import Context, escape, fill, grid, rows
+from bot.kernel.context import Context, escape, fill, grid, menu_buttons, rows
 from bot.kernel.i18n import N_
+from bot.kernel.labels import LANGUAGE_LABELS
 from bot.kernel.messages import Button, EditSource, Message, Notice, Outbound
 from bot.kernel.registry import TRAINER, Registry
 
@@ -62,9 +63,7 @@ async def show_settings(ctx: Context, command: Command | None = None) -> list[Ou
         ),
         fill(
             ctx._("🌐 Language: {language}"),
-            language=onboarding.LANGUAGE_LABELS.get(
-                ctx.participant.language, ctx.participant.language
-            ),
+            language=LANGUAGE_LABELS.get(ctx.participant.language, ctx.participant.language),
         ),
     ]
     if enrollment.paused_at is not None:
@@ -122,7 +121,7 @@ async def _set_time(ctx: Context, typed: str) -> list[Outbound]:
     service.set_lesson_time(ctx.participant, await _enrollment(ctx), value)
     await participants.clear_state(ctx.session, ctx.participant.id)
     done = fill(ctx._("Done: your lessons will come at {time}. 🕗"), time=format_time(value))
-    return [Message(done, learning.menu_buttons(ctx))]
+    return [Message(done, menu_buttons(ctx))]
 
 
 async def on_time_text(ctx: Context, state: DialogueState) -> list[Outbound]:
@@ -145,7 +144,7 @@ async def on_settings_button(ctx: Context, payload: str) -> list[Outbound]:
         return [EditSource(), *await _set_time(ctx, action[2])]
     if action[1] == "cancel":
         await participants.clear_state(ctx.session, ctx.participant.id)
-        return [EditSource(), Message(ctx._("Nothing was changed."), learning.menu_buttons(ctx))]
+        return [EditSource(), Message(ctx._("Nothing was changed."), menu_buttons(ctx))]
     if action[1] == "lang":
         return [EditSource(), *onboarding.ask(ctx, "language")]
     if action[1] == "pause":
@@ -229,7 +228,7 @@ async def on_pause_button(ctx: Context, payload: str) -> list[Outbound]:
     """The buttons of the pause question."""
     choice = payload.removeprefix("pz:")
     if choice == "x":
-        return [EditSource(), Message(ctx._("Nothing was changed."), learning.menu_buttons(ctx))]
+        return [EditSource(), Message(ctx._("Nothing was changed."), menu_buttons(ctx))]
     if not choice.isdigit():
         return [Notice(ctx._("This button is no longer active.")), EditSource()]
     days = int(choice)
@@ -241,12 +240,12 @@ async def resume_lessons(ctx: Context, command: Command | None = None) -> list[O
     """/resume: lessons go on; an open question is shown again."""
     enrollment = await _enrollment(ctx)
     if not service.resume_now(enrollment, ctx.now):
-        return [Message(ctx._("Your lessons are not paused. 🙂"), learning.menu_buttons(ctx))]
+        return [Message(ctx._("Your lessons are not paused. 🙂"), menu_buttons(ctx))]
     welcome = ctx._("▶️ Welcome back! Lessons are on again.")
     pending = await lessons.open_question(ctx.session, enrollment, ctx.index)
     if pending is not None:
         return [Message(welcome), *await learning.resume(ctx, pending)]
-    return [Message(welcome, learning.menu_buttons(ctx))]
+    return [Message(welcome, menu_buttons(ctx))]
 
 
 async def list_paused(ctx: Context, command: Command) -> list[Outbound]:

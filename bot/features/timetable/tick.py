@@ -14,7 +14,7 @@ from bot.content.loader import ContentStore
 from bot.domain.timetable import is_public_holiday
 from bot.features.timetable.dispatch import Dispatcher, ScheduleConfig
 from bot.kernel.clock import Clock
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
 
 log = logging.getLogger("bot.schedule")

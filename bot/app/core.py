@@ -1,21 +1,19 @@
-"""Composition root: settings -> engine -> content -> dialogue -> channels."""
+"""The app: settings -> engine -> content -> features -> dialogue -> outbox -> jobs."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.channels.console.adapter import ConsoleChannel
-from bot.channels.telegram.adapter import BotCommandText, TelegramChannel
 from bot.config import Settings
 from bot.content.loader import ContentStore
 from bot.conversation.features import build_registry
 from bot.conversation.flood import FloodGuard
-from bot.conversation.router import COMMANDS, Dialogue
+from bot.conversation.router import Dialogue
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
 from bot.delivery.limiter import RateLimiter
@@ -29,7 +27,7 @@ from bot.features.timetable.tick import ScheduleTick
 from bot.jobs import Jobs
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.coach import build_coach
-from bot.kernel.deps import Deps
+from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
 from bot.net.pages import FetchPolicy
 
@@ -65,20 +63,17 @@ class App:
             recovered = await self.outbox.recover_orphans()
             if recovered:
                 log.info("outbox rows recovered after a stop rows=%d", recovered)
-        tasks = self.dialogue.deps.tasks
-        if tasks is not None:  # slow work a stop cut off: run again once, or report it
-            await tasks.resume(all_running=one_process)
+        # Slow work a stop cut off: run again once, or report it.
+        await self.dialogue.tasks.resume(all_running=one_process)
         self.jobs.start()
 
     async def aclose(self) -> None:
         """Stop the jobs, let running tasks finish (up to TASK_SHUTDOWN_SECONDS; the rest are
         resumed at the next start) and release the database connections."""
         await self.jobs.stop()
-        tasks = self.dialogue.deps.tasks
-        if tasks is not None:
-            left = await tasks.drain(self.settings.task_shutdown_seconds)
-            if left:
-                log.warning("tasks still running at shutdown tasks=%d: resumed at next start", left)
+        left = await self.dialogue.tasks.drain(self.settings.task_shutdown_seconds)
+        if left:
+            log.warning("tasks still running at shutdown tasks=%d: resumed at next start", left)
         if self.outbox is not None:
             await self.outbox.aclose()
         await self.engine.dispose()
@@ -217,50 +212,3 @@ def channel_limiters(settings: Settings, clock: Clock) -> dict[str, RateLimiter]
         chat_burst=settings.outbox_chat_burst,
     )
     return {"telegram": telegram, "messenger": messenger}
-
-
-def command_texts(
-    translations: Translations, dialogue: Dialogue | None = None
-) -> dict[str, list[BotCommandText]]:
-    """The command menu in every language, for the platform's command list."""
-    commands = dialogue.menu_commands() if dialogue is not None else list(COMMANDS)
-    return {
-        language: [
-            BotCommandText(name, translations.get(language).gettext(description))
-            for name, description in commands
-        ]
-        for language in translations.languages
-    }
-
-
-def telegram_channel(app: App, *, webhook: bool = False) -> TelegramChannel:
-    """The Telegram adapter for this app (the token must be set); `webhook`: no Updater."""
-    token = app.settings.telegram_bot_token
-    if token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    return TelegramChannel(
-        app.dialogue,
-        token=token.get_secret_value(),
-        api_base_url=app.settings.telegram_api_base_url,
-        commands=command_texts(app.translations, app.dialogue),
-        default_language=app.settings.default_language,
-        error_text=app.translations.get(None).gettext(ERROR_TEXT),
-        on_username=None if app.dialogue.deps.bot_username else _set_bot_username(app),
-        webhook=webhook,
-        outbox=app.outbox,
-        limiter=app.limiters.get("telegram"),
-    )
-
-
-def _set_bot_username(app: App) -> Callable[[str], None]:
-    """Fill the invite links' bot username from Telegram's getMe (BOT_USERNAME unset)."""
-
-    def remember(username: str) -> None:
-        app.dialogue.deps.bot_username = username
-
-    return remember
-
-
-def console_channel(app: App, user_id: str) -> ConsoleChannel:
-    """The terminal adapter for this app: the outbox delivers to it, limits off."""
-    return ConsoleChannel(app.dialogue, user_id=user_id, outbox=app.outbox)

@@ -1,4 +1,4 @@
-"""Webhook mode: the web app for Telegram and Messenger, served by uvicorn."""
+"""Webhook mode: the web app wired to Telegram and Messenger, served by uvicorn."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
-from bot.app import App, telegram_channel
+from bot.app.channels import telegram_channel
+from bot.app.core import App
 from bot.channels.messenger.adapter import MessengerChannel, MessengerSender
 from bot.channels.messenger.api import MessengerAPI
 from bot.web.app import Hook, create_web_app
