@@ -3,16 +3,28 @@ trainers and coordinators (and further admins) are granted in the database (role
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import participants
 from bot.db.models import ChannelIdentity, Participant, RoleGrant
-from bot.kernel.context import Deps
 from bot.kernel.registry import ADMIN, PARTICIPANT
 
 
-def is_configured_admin(deps: Deps, channel: str, user_id: str) -> bool:
+class Admins(Protocol):
+    """Who is an admin by configuration: ADMIN_TELEGRAM_IDS and the terminal's --admin (the
+    Deps satisfy it; a feature that checks roles needs nothing more)."""
+
+    @property
+    def admin_telegram_ids(self) -> frozenset[int]: ...
+
+    @property
+    def console_admins(self) -> frozenset[str]: ...
+
+
+def is_configured_admin(deps: Admins, channel: str, user_id: str) -> bool:
     """Whether this platform identity is an admin by configuration."""
     if channel == "telegram":
         return user_id.isdigit() and int(user_id) in deps.admin_telegram_ids
@@ -22,7 +34,7 @@ def is_configured_admin(deps: Deps, channel: str, user_id: str) -> bool:
 
 
 async def roles_of(
-    session: AsyncSession, deps: Deps, participant: Participant, channel: str, user_id: str
+    session: AsyncSession, deps: Admins, participant: Participant, channel: str, user_id: str
 ) -> frozenset[str]:
     """The roles of the person behind this update."""
     roles = {PARTICIPANT}
@@ -41,7 +53,7 @@ async def granted_roles(session: AsyncSession, participant_id: int) -> set[str]:
     return set(found)
 
 
-async def holders(session: AsyncSession, deps: Deps, role: str) -> list[Participant]:
+async def holders(session: AsyncSession, deps: Admins, role: str) -> list[Participant]:
     """Participants who hold `role` (admins hold every role), ordered by id."""
     admin_ids = [str(user_id) for user_id in deps.admin_telegram_ids]
     configured = (

@@ -30,13 +30,8 @@ from bot.features.audit.reports import (
     store_report,
 )
 from bot.kernel.i18n import Translations
-from bot.net.pages import (
-    AuditRefused,
-    FetchPolicy,
-    Resolver,
-    WebFetcher,
-    is_public_address,
-)
+from bot.net.guard import Resolver, is_public_address
+from bot.net.pages import AuditRefused, FetchPolicy, WebFetcher
 from tests.ideas_sites import GOOD, POOR, serve
 
 LOCAL = FetchPolicy(allow_private=True, timeout=2.0)

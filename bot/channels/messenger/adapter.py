@@ -14,17 +14,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.messenger.api import RATE_LIMIT_CODES, MessengerAPI, MessengerError
 from bot.channels.messenger.render import render
-from bot.db.models import ChannelIdentity, OutboxMessage, Participant
+from bot.db.models import ChannelIdentity
+from bot.delivery import window
 from bot.delivery.channel import DeliveryError, DeliveryKind
 from bot.delivery.limiter import RateLimiter
-from bot.delivery.outbox import OutboxState
-from bot.delivery.payload import dump_replies
 from bot.delivery.sender import OutboxSender
 from bot.kernel.i18n import N_, Translations
 from bot.kernel.messages import Handler, Inbound, InboundKind, Message, Outbound
@@ -34,7 +31,6 @@ GET_STARTED = "GET_STARTED"  # the payload of the page's "Get Started" button
 WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=10)  # never start a send in the window's last minutes
 RECHECK = timedelta(hours=6)  # a held message is looked at again (a new message frees it now)
-NOTICE_PURPOSE = "tagged_notice"
 RATE_LIMIT_WAIT = 60.0  # Meta's rate limits say no retry time: Messenger waits a minute
 NOTICE_TEXT = N_("📚 A new lesson is waiting for you. Write me anything and I will send it.")
 log = logging.getLogger("bot.messenger")
@@ -182,20 +178,7 @@ class MessengerSender:
         the message tag, that a lesson is waiting; the notice is an outbox row of its own."""
         if self._sessions is None:
             return 0
-        async with self._sessions() as session:
-            rows = await session.execute(
-                select(ChannelIdentity, Participant.language)
-                .join(Participant, Participant.id == ChannelIdentity.participant_id)
-                .join(OutboxMessage, OutboxMessage.participant_id == Participant.id)
-                .where(
-                    ChannelIdentity.channel == CHANNEL,
-                    ChannelIdentity.blocked_at.is_(None),
-                    OutboxMessage.state == OutboxState.HELD.value,
-                    OutboxMessage.channel == CHANNEL,
-                )
-                .distinct()
-            )
-            waiting = [(identity, language) for identity, language in rows.all()]
+        waiting = await window.waiting_people(self._sessions, CHANNEL)
         sent = 0
         for identity, language in waiting:
             if self.defer_until(identity.last_inbound_at, now) is None:
@@ -209,46 +192,18 @@ class MessengerSender:
         assert self._sessions is not None
         tr = self._translations.get(language) if self._translations else None
         message = Message(tr.gettext(NOTICE_TEXT) if tr else NOTICE_TEXT)
-        opened = identity.last_inbound_at.isoformat() if identity.last_inbound_at else "never"
-        values = {
-            "participant_id": identity.participant_id,
-            "purpose": NOTICE_PURPOSE,
-            "dedupe_key": f"{self.tag}:{opened}",
-            "payload": dump_replies([message]),
-            "state": OutboxState.SENDING.value,
-            "not_before": now,
-            "lease_until": now + timedelta(minutes=5),
-            "attempts": 1,
-            "parts_sent": 0,
-            "channel": CHANNEL,
-            "created_at": now,
-        }
-        async with self._sessions() as session, session.begin():
-            insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-            statement = insert(OutboxMessage).values(**values)
-            keys = ["participant_id", "purpose", "dedupe_key"]
-            notice_id = await session.scalar(
-                statement.on_conflict_do_nothing(index_elements=keys).returning(OutboxMessage.id)
-            )
+        notice_id = await window.claim_notice(self._sessions, identity, message, self.tag, now)
         if notice_id is None:
             return 0  # this window's notice exists already
-        state, error = OutboxState.SENT.value, None
+        error: str | None = None
         sent_at: datetime | None = now
         try:
             for part in render([message]):
                 await self.api.send(identity.external_id, part, tag=self.tag)
         except MessengerError as failure:
-            state, error, sent_at = OutboxState.FAILED.value, str(failure)[:300], None
-        async with self._sessions() as session, session.begin():
-            row = await session.get(OutboxMessage, notice_id)
-            if row is not None:
-                row.state, row.last_error, row.sent_at = state, error, sent_at
-                row.lease_until, row.parts_sent = None, 1 if sent_at else 0
+            error, sent_at = str(failure)[:300], None
+        await window.settle_notice(self._sessions, notice_id, sent_at, error)
         return 1 if sent_at else 0
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 def _delivery_error(error: MessengerError) -> DeliveryError:

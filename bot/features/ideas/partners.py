@@ -8,8 +8,8 @@ from bot.db.models import Idea, Participant
 from bot.domain.profile import MUNICIPALITY_LABELS, Command, Municipality
 from bot.features.ideas import queries as service
 from bot.features.ideas import stuck
-from bot.features.ideas.handlers import STATUS_LABELS
 from bot.features.ideas.notify import send_later
+from bot.features.ideas.overview import STATUS_LABELS
 from bot.features.ideas.queries import Status
 from bot.kernel.context import Context, fill, grid, rows
 from bot.kernel.i18n import N_

@@ -3,9 +3,10 @@ true/false, multiple choice (select several, then submit) and open reflection.""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-from bot.content.models import Question, QuestionType
+from bot.content.models import Option, Question, QuestionType
 from bot.db import participants
 from bot.db.models import Enrollment
 from bot.domain.profile import clean_multiline, clean_text
@@ -38,6 +39,20 @@ def parse_payload(payload: str) -> tuple[str, str, str] | None:
     return None
 
 
+def options_for(ctx: Context, question: Question) -> tuple[Option, ...]:
+    """The options in this participant's order: shuffled per person and question, the same
+    every time it is shown (so a re-shown question keeps its order and feedback follows the
+    option). True/false keeps its authored order."""
+    if question.type is QuestionType.TRUE_FALSE:
+        return tuple(question.options)
+
+    def rank(option: Option) -> bytes:
+        key = f"{ctx.participant.id}:{question.id}:{option.id}".encode()
+        return hashlib.blake2b(key, digest_size=8).digest()
+
+    return tuple(sorted(question.options, key=rank))
+
+
 def _long_options(ctx: Context, question: Question) -> bool:
     return any(len(ctx.local(option.text)) > BUTTON_LABEL_MAX for option in question.options)
 
@@ -53,7 +68,8 @@ def question_text(ctx: Context, open_q: OpenQuestion) -> str:
     text = f"{head}\n\n{escape(ctx.local(question.prompt))}"
     if question.options and _long_options(ctx, question):
         lines = [
-            f"{LETTERS[i]} — {escape(ctx.local(o.text))}" for i, o in enumerate(question.options)
+            f"{LETTERS[i]} — {escape(ctx.local(o.text))}"
+            for i, o in enumerate(options_for(ctx, question))
         ]
         text += "\n\n" + "\n".join(lines)
     if question.type is QuestionType.MULTIPLE:
@@ -67,17 +83,18 @@ def _buttons(
     ctx: Context, question: Question, selected: frozenset[str]
 ) -> tuple[tuple[Button, ...], ...]:
     long = _long_options(ctx, question)
-    labels = [LETTERS[i] if long else ctx.local(o.text) for i, o in enumerate(question.options)]
+    options = options_for(ctx, question)
+    labels = [LETTERS[i] if long else ctx.local(o.text) for i, o in enumerate(options)]
     if question.type is QuestionType.MULTIPLE:
         toggles = [
             Button(("☑ " if o.id in selected else "☐ ") + label, f"t:{question.id}:{o.id}")
-            for o, label in zip(question.options, labels, strict=True)
+            for o, label in zip(options, labels, strict=True)
         ]
         return (*rows(*toggles), (Button(ctx._("✅ Submit"), f"s:{question.id}"),))
     return rows(
         *(
             Button(label, f"q:{question.id}:{o.id}")
-            for o, label in zip(question.options, labels, strict=True)
+            for o, label in zip(options, labels, strict=True)
         )
     )
 
@@ -171,7 +188,9 @@ async def answer(
     if text is None:
         number = outcome.ref.lesson.quiz.index(outcome.question) + 1
         asked = question_text(ctx, OpenQuestion(outcome.ref, outcome.question, number))
-        chosen = ", ".join(ctx.local(o.text) for o in outcome.chosen)
+        chosen = ", ".join(
+            ctx.local(o.text) for o in _in_order(ctx, outcome.question, outcome.chosen)
+        )
         answer_line = "👉 " + fill(ctx._("Your answer: {answer}"), answer=chosen)
         replies.append(EditSource(f"{asked}\n\n{answer_line}\n\n{said}"))
         if following is not None:
@@ -196,15 +215,20 @@ def feedback(ctx: Context, outcome: AnswerOutcome) -> str:
     if question.type is QuestionType.MULTIPLE:
         parts += [
             f"• {escape(ctx.local(o.text))} — {escape(ctx.local(o.feedback))}"
-            for o in outcome.chosen
+            for o in _in_order(ctx, question, outcome.chosen)
         ]
     else:
         parts += [escape(ctx.local(o.feedback)) for o in outcome.chosen]
     if not outcome.is_correct:
-        right = ", ".join(ctx.local(o.text) for o in question.options if o.correct)
+        right = ", ".join(ctx.local(o.text) for o in options_for(ctx, question) if o.correct)
         parts.append(fill(ctx._("The right answer: {answer}"), answer=right))
     parts.append(explanation)
     return "\n\n".join(parts)
+
+
+def _in_order(ctx: Context, question: Question, chosen: tuple[Option, ...]) -> list[Option]:
+    """The chosen options in the order the participant saw them."""
+    return [o for o in options_for(ctx, question) if o in chosen]
 
 
 def check_free_text(ctx: Context, typed: str) -> str | None:

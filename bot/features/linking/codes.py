@@ -12,7 +12,6 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, ChannelIdentity, Enrollment, LinkCode, Participant
-from bot.delivery import outbox
 
 # No 0/O, 1/I/L: a code read on one phone and typed on another must survive the eye.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -38,31 +37,6 @@ class LinkResult:
 
     outcome: LinkOutcome
     participant: Participant | None = None
-
-
-async def note_inbound(
-    session: AsyncSession, participant_id: int, channel: str, external_id: str, now: datetime
-) -> int:
-    """The person just wrote on this channel: Messenger's 24-hour window opens again, and
-    messages held for it may go now; how many were waiting."""
-    await session.execute(
-        update(ChannelIdentity)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        .values(last_inbound_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return await outbox.release_held(session, participant_id, now)
-
-
-async def last_inbound_at(
-    session: AsyncSession, participant_id: int, channel: str
-) -> datetime | None:
-    """When the participant last wrote on `channel` (None: never)."""
-    return await session.scalar(
-        select(ChannelIdentity.last_inbound_at).where(
-            ChannelIdentity.participant_id == participant_id, ChannelIdentity.channel == channel
-        )
-    )
 
 
 def normalise_code(text: str) -> str:

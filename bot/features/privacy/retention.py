@@ -10,21 +10,24 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from math import ceil
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.content.loader import ContentStore
 from bot.db import audit_log as audit
 from bot.db.models import Cohort, Participant, ProcessedUpdate
 from bot.delivery import outbox
 from bot.domain.pace import is_lesson_day
 from bot.features.privacy import queries as privacy
 from bot.kernel import roles
-from bot.kernel.context import Deps, fill
+from bot.kernel.context import fill
 from bot.kernel.i18n import Translations
 from bot.kernel.messages import Message
 from bot.kernel.registry import TRAINER
+from bot.kernel.roles import Admins
 
 log = logging.getLogger("bot.retention")
 WARNING_DAYS = 7
@@ -55,6 +58,13 @@ class RetentionReport:
     forgotten_updates: int = 0
 
 
+class RetentionNeeds(Admins, Protocol):
+    """What the clean-up needs of the Deps: the course (for its length) and who the admins are."""
+
+    @property
+    def content(self) -> ContentStore: ...
+
+
 async def _members(session: AsyncSession, cohort_id: int) -> list[int]:
     found = await session.scalars(select(Participant.id).where(Participant.cohort_id == cohort_id))
     return list(found)
@@ -62,7 +72,7 @@ async def _members(session: AsyncSession, cohort_id: int) -> list[int]:
 
 async def _warn(
     session: AsyncSession,
-    deps: Deps,
+    deps: RetentionNeeds,
     translations: Translations,
     cohort: Cohort,
     members: int,
@@ -101,7 +111,7 @@ async def _warn(
 
 async def sweep(
     sessions: async_sessionmaker[AsyncSession],
-    deps: Deps,
+    deps: RetentionNeeds,
     translations: Translations,
     now: datetime,
     zone: ZoneInfo,

@@ -37,7 +37,7 @@ def _card_question(ctx: Context, card: ReviewCard) -> Message | None:
     if question.options:
         text += "\n\n" + "\n".join(
             f"{quiz.LETTERS[n]} — {escape(ctx.local(o.text))}"
-            for n, o in enumerate(question.options)
+            for n, o in enumerate(quiz.options_for(ctx, question))
         )
     text += "\n\n" + ctx._("<i>Recall the answer, then look.</i>")
     return Message(text, rows(Button(ctx._("👀 Show the answer"), f"{PREFIX}:show:{card.id}")))
@@ -75,7 +75,7 @@ async def _answer_text(ctx: Context, card: ReviewCard, enrollment: Enrollment) -
         )
         body = fill(ctx._("Your answer then: {answer}"), answer=mine or "—")
     else:
-        right = ", ".join(ctx.local(o.text) for o in question.options if o.correct)
+        right = ", ".join(ctx.local(o.text) for o in quiz.options_for(ctx, question) if o.correct)
         body = fill(ctx._("The right answer: {answer}"), answer=right)
     explanation = f"<i>{escape(ctx.local(question.explanation))}</i>"
     return f"{body}\n\n{explanation}\n\n" + ctx._("How well did you remember it?")

@@ -10,29 +10,24 @@ a burst, never two lessons to one person in one catch-up."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import CourseIndex
-from bot.db.models import (
-    Answer,
-    ChannelIdentity,
-    Cohort,
-    Enrollment,
-    LessonDelivery,
-    Participant,
-)
+from bot.db.models import LessonDelivery
 from bot.delivery.outbox import Queued, enqueue_many
-from bot.domain.timetable import ScheduleRules, parse_lesson_days
+from bot.domain.timetable import ScheduleRules
 from bot.features.lessons import learning, quiz
 from bot.features.lessons import queries as lessons
 from bot.features.review import cards as review
-from bot.kernel.context import Context, Deps, fill
+from bot.features.timetable.claims import Job, claim, load_facts
+from bot.features.timetable.pauses import PAUSE_REASON_REMINDERS, pause, resume
+from bot.features.timetable.texts import mention_reviews, paused_text, reminder_text
+from bot.kernel.context import Context, Deps
 from bot.kernel.i18n import Translations
 from bot.kernel.messages import Inbound, InboundKind, Message, Outbound
 
@@ -43,8 +38,6 @@ GRACE = timedelta(minutes=15)
 TOLERANCE = timedelta(hours=1)
 FINISHED_RECHECK = timedelta(days=30)
 BLOCKED_RECHECK = timedelta(days=1)
-PAUSE_REASON_REMINDERS = "reminders"
-PAUSE_REASON_PERSON = "person"
 
 
 @dataclass(frozen=True)
@@ -55,90 +48,6 @@ class ScheduleConfig:
     reminder_delay: timedelta = timedelta(hours=24)
     reminder_max: int = 3
     batch_size: int = 500
-
-
-def rules_for(cohort: Cohort | None, zone: ZoneInfo) -> ScheduleRules:
-    """The schedule of a cohort, or the default one (in the course's zone) without one."""
-    if cohort is None:
-        return ScheduleRules(zone)
-    return ScheduleRules(
-        ZoneInfo(cohort.timezone),
-        parse_lesson_days(cohort.lesson_days),
-        cohort.lessons_per_day,
-        cohort.window_start,
-        cohort.window_end,
-        cohort.start_date,
-    )
-
-
-@dataclass
-class _Facts:
-    """What the batch's queries found about one enrollment."""
-
-    deliveries: list[LessonDelivery] = field(default_factory=list)
-    last_answer_at: datetime | None = None
-    blocked: bool = False
-
-
-@dataclass
-class _Job:
-    enrollment: Enrollment
-    participant: Participant
-    rules: ScheduleRules
-    facts: _Facts
-
-
-def _due_clause(now: datetime) -> object:
-    return or_(
-        Enrollment.next_due_at <= now,
-        and_(Enrollment.next_due_at.is_(None), Enrollment.paused_at.is_(None)),
-    )
-
-
-async def claim(session: AsyncSession, now: datetime, limit: int, zone: ZoneInfo) -> list[_Job]:
-    """Lock (PostgreSQL: skipping rows another process holds) up to `limit` due enrollments."""
-    rows = await session.execute(
-        select(Enrollment, Participant, Cohort)
-        .join(Participant, Participant.id == Enrollment.participant_id)
-        .outerjoin(Cohort, Cohort.id == Participant.cohort_id)
-        .where(_due_clause(now), Participant.onboarded_at.is_not(None))  # type: ignore[arg-type]
-        .order_by(Enrollment.next_due_at, Enrollment.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=Enrollment)
-    )
-    return [_Job(e, p, rules_for(c, zone), _Facts()) for e, p, c in rows]
-
-
-async def _load_facts(session: AsyncSession, jobs: list[_Job]) -> None:
-    by_id = {job.enrollment.id: job for job in jobs}
-    ids = list(by_id)
-    for delivery in await session.scalars(
-        select(LessonDelivery).where(LessonDelivery.enrollment_id.in_(ids))
-    ):
-        by_id[delivery.enrollment_id].facts.deliveries.append(delivery)
-    answered = await session.execute(
-        select(Answer.enrollment_id, func.max(Answer.answered_at))
-        .where(Answer.enrollment_id.in_(ids))
-        .group_by(Answer.enrollment_id)
-    )
-    for enrollment_id, last in answered:
-        by_id[enrollment_id].facts.last_answer_at = _aware(last)
-    people = {job.participant.id: job for job in jobs}
-    identities: dict[int, list[bool]] = defaultdict(list)
-    for identity in await session.scalars(
-        select(ChannelIdentity).where(ChannelIdentity.participant_id.in_(list(people)))
-    ):
-        seen = identity.last_inbound_at or people[identity.participant_id].participant.last_seen_at
-        blocked = identity.blocked_at is not None and seen <= identity.blocked_at
-        identities[identity.participant_id].append(blocked)
-    for participant_id, flags in identities.items():
-        people[participant_id].facts.blocked = all(flags)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=ZoneInfo("UTC"))
 
 
 class Dispatcher:
@@ -164,7 +73,7 @@ class Dispatcher:
         if not jobs:
             return counts
         self.queued = []
-        await _load_facts(session, jobs)
+        await load_facts(session, jobs)
         await review.sync_cards(session, [job.enrollment.id for job in jobs], now)
         waiting = await review.due_counts(session, [job.enrollment.id for job in jobs], now)
         with session.no_autoflush:
@@ -175,7 +84,7 @@ class Dispatcher:
         await enqueue_many(session, self.queued, now)
         return counts
 
-    def _context(self, session: AsyncSession, job: _Job, now: datetime) -> Context:
+    def _context(self, session: AsyncSession, job: Job, now: datetime) -> Context:
         person = job.participant
         inbound = Inbound("schedule", str(person.id), InboundKind.OTHER)
         return Context(
@@ -189,7 +98,7 @@ class Dispatcher:
             self._deps,
         )
 
-    async def _handle(self, session: AsyncSession, job: _Job, now: datetime, reviews: int) -> str:
+    async def _handle(self, session: AsyncSession, job: Job, now: datetime, reviews: int) -> str:
         enrollment, rules = job.enrollment, job.rules
         preferred = job.participant.preferred_time
         if enrollment.paused_at is not None:
@@ -225,7 +134,7 @@ class Dispatcher:
     def _on_time(rules: ScheduleRules, due: datetime, now: datetime) -> bool:
         return now - due <= GRACE or rules.in_window(now)
 
-    async def _lesson(self, ctx: Context, job: _Job, now: datetime, reviews: int) -> str:
+    async def _lesson(self, ctx: Context, job: Job, now: datetime, reviews: int) -> str:
         enrollment = job.enrollment
         done = {d.lesson_id for d in job.facts.deliveries}
         ref = self._index.next_lesson(done)
@@ -239,7 +148,7 @@ class Dispatcher:
         job.facts.deliveries.append(delivery)
         replies = await learning.deliver_lesson(ctx, enrollment, ref)
         if reviews:
-            replies = _mention_reviews(ctx, replies, reviews)
+            replies = mention_reviews(ctx, replies, reviews)
         self.queued.append(
             Queued(job.participant.id, f"lesson:{enrollment.id}:{ref.lesson.id}", replies, "lesson")
         )
@@ -253,7 +162,7 @@ class Dispatcher:
         return "lesson"
 
     async def _remind(
-        self, ctx: Context, job: _Job, pending: lessons.OpenQuestion, now: datetime
+        self, ctx: Context, job: Job, pending: lessons.OpenQuestion, now: datetime
     ) -> str:
         enrollment, rules = job.enrollment, job.rules
         preferred = job.participant.preferred_time
@@ -276,10 +185,12 @@ class Dispatcher:
             pause(enrollment, now, PAUSE_REASON_REMINDERS)
             key = f"paused:{enrollment.id}:{now.isoformat()}"
             self.queued.append(
-                Queued(job.participant.id, key, [Message(_paused_text(ctx))], "pause")
+                Queued(job.participant.id, key, [Message(paused_text(ctx))], "pause")
             )
             return "paused_now"
-        replies: list[Outbound] = [Message(_reminder_text(ctx, count + 1, self._config))]
+        replies: list[Outbound] = [
+            Message(reminder_text(ctx, count + 1, self._config.reminder_max))
+        ]
         replies.append(await quiz.show(ctx, pending))
         key = f"reminder:{enrollment.id}:{pending.ref.lesson.id}:{anchor.isoformat()}"
         self.queued.append(Queued(job.participant.id, key, replies, "reminder"))
@@ -289,60 +200,3 @@ class Dispatcher:
             now + self._config.reminder_delay - TOLERANCE, preferred
         )
         return "reminder"
-
-
-def pause(
-    enrollment: Enrollment,
-    now: datetime,
-    reason: str,
-    *,
-    until: date | None = None,
-    resume_at: datetime | None = None,
-) -> None:
-    """Stop lessons and reminders until /resume, or until a date (`resume_at`: its first slot,
-    when the scheduler looks again)."""
-    enrollment.paused_at = now
-    enrollment.paused_until = until
-    enrollment.pause_reason = reason
-    enrollment.next_due_at = resume_at if until is not None else None
-
-
-def resume(enrollment: Enrollment, now: datetime) -> None:
-    """Lessons go on; reminders count afresh from now."""
-    enrollment.paused_at = None
-    enrollment.paused_until = None
-    enrollment.pause_reason = None
-    enrollment.reminder_count = 0
-    enrollment.last_reminded_at = now
-    enrollment.next_due_at = None  # planned again by the next tick
-
-
-def _mention_reviews(ctx: Context, replies: list[Outbound], count: int) -> list[Outbound]:
-    """Add "N reviews are waiting" to the lesson's text instead of sending another message."""
-    text = ctx.tr.ngettext(
-        "🔁 {count} review is waiting for you: /review",
-        "🔁 {count} reviews are waiting for you: /review",
-        count,
-    )
-    mention = fill(text, count=count)
-    for number, reply in enumerate(replies):
-        if isinstance(reply, Message) and not reply.buttons:
-            changed = Message(f"{reply.text}\n\n{mention}", reply.buttons)
-            return [*replies[:number], changed, *replies[number + 1 :]]
-    return [*replies, Message(mention)]
-
-
-def _reminder_text(ctx: Context, number: int, config: ScheduleConfig) -> str:
-    if number >= config.reminder_max:
-        return ctx._(
-            "⏰ Your quiz is still waiting. If now is not a good time, you can /pause the "
-            "lessons; otherwise, here is the question:"
-        )
-    return ctx._("⏰ A gentle reminder: your quiz is waiting for you.")
-
-
-def _paused_text(ctx: Context) -> str:
-    return ctx._(
-        "⏸ I have paused your lessons for now, as the quiz has waited a while. "
-        "Whenever you are ready, send /resume and we will go on. 🌱"
-    )

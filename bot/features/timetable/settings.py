@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Cohort, Enrollment, Participant
 from bot.domain.timetable import ScheduleRules
-from bot.features.timetable.dispatch import PAUSE_REASON_PERSON, pause, resume, rules_for
+from bot.features.timetable.claims import rules_for
+from bot.features.timetable.pauses import PAUSE_REASON_PERSON, pause, resume
 
 PAUSE_MAX_DAYS = 365
 
