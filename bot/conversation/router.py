@@ -201,7 +201,7 @@ class Dialogue:
             session, inbound.channel, inbound.user_id, self.deps.content.index.course.id
         )
         if person is None:
-            language = self._translations.default_language
+            language = self._translations.for_device(inbound.language_code)
             person = await participants.register(
                 session, inbound.channel, inbound.user_id, language, now
             )

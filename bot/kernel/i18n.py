@@ -75,6 +75,12 @@ class Translations:
         if default_language not in self._by_language:
             raise FileNotFoundError(f"no catalogue for the default language {default_language!r}")
 
+    def for_device(self, language_code: str | None) -> str:
+        """The language to greet a newcomer in: their device's (Telegram's `language_code`,
+        e.g. "en-GB") when there is a catalogue for it, else the default."""
+        base = (language_code or "").split("-")[0].split("_")[0].lower()
+        return base if base in self._by_language else self.default_language
+
     @property
     def languages(self) -> list[str]:
         """Languages with a catalogue."""

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+# The payload prefix of a "⬅️ Back" button at a step that waits for typed text ("back:<step>").
+BACK = "back"
+
 
 class InboundKind(StrEnum):
     """What the person did."""

@@ -21,9 +21,9 @@ Sessions = async_sessionmaker[AsyncSession]
 
 def press(chat: ConsoleChannel, label: str) -> str:
     """The number that presses the button whose label contains `label`."""
-    matches = [n for n, option in enumerate(chat.options, start=1) if label in option]
+    matches = [key for key, option in zip(chat.keys(), chat.options, strict=True) if label in option]
     assert matches, f"no button {label!r} among {chat.options}"
-    return str(matches[0])
+    return matches[0]
 
 
 async def onboard(chat: ConsoleChannel, language: str = "Lietuviškai") -> str:

@@ -165,14 +165,14 @@ async def test_audit_refuses_loopback_without_the_setting(
 
 async def _take_idea_from_checklist(chat: ConsoleChannel) -> str:
     await chat.send("/audit")
-    reply = await chat.send(press(chat, "Facebook puslapis"))
+    reply = await chat.send(press(chat, "„Facebook“ puslapis"))
     assert "1 klausimas iš 6" in reply
     reply = await chat.send(press(chat, "Ne"))
     for _ in range(5):
         reply = await chat.send(press(chat, "Taip"))
     assert "Taip: 5 · Ne: 1" in reply
-    card = await chat.send(press(chat, "Pilnai užpildytas Facebook puslapis"))
-    assert "📘 Pamoka: Facebook puslapis įstaigai" in card
+    card = await chat.send(press(chat, "Išsamiai užpildytas „Facebook“ puslapis"))
+    assert "📘 Pamoka: „Facebook“ puslapis įstaigai" in card
     steps = await chat.send(press(chat, "Imtis šios idėjos"))
     assert "1. Patikrinkite, ar įstaiga turi puslapį" in steps
     await chat.send(press(chat, "Palikti šiuos žingsnius"))
@@ -271,7 +271,7 @@ async def test_a_shared_idea_can_be_borrowed_and_its_author_is_told(
     chat = ConsoleChannel(coached, user_id="borrower")
     borrower = await join(chat, "Jonas Petraitis", "Molėtai")
     gallery = await chat.send("/gallery")
-    assert "Pilnai užpildytas Facebook puslapis" in gallery and "(Utena)" in gallery
+    assert "Išsamiai užpildytas „Facebook“ puslapis" in gallery and "(Utena)" in gallery
     borrowed = await chat.send(press(chat, "Pasiskolinti 1"))
     assert "su 3 žingsniais" in borrowed
     told = (await outbox(sessions, author))[-1]
@@ -288,7 +288,7 @@ async def test_a_shared_idea_can_be_borrowed_and_its_author_is_told(
     )
     assert "jau pasiskolinote" in _texts(again.replies)
     own = await author_chat.send("/gallery")
-    assert "Pilnai užpildytas" in own and not any("Pasiskolinti" in o for o in author_chat.options)
+    assert "Išsamiai užpildytas" in own and not any("Pasiskolinti" in o for o in author_chat.options)
 
 
 async def test_trainers_list_every_idea_by_municipality_and_status_and_comment(

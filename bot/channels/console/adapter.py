@@ -12,6 +12,7 @@ from typing import Any
 from bot.delivery.channel import DeliveryError, DeliveryKind
 from bot.delivery.sender import OutboxSender
 from bot.kernel.messages import (
+    BACK,
     Button,
     Document,
     EditSource,
@@ -79,10 +80,18 @@ class ConsoleChannel:
         """The buttons a number would press now, in order."""
         return list(self._buttons)
 
+    def keys(self) -> list[str]:
+        """What to type for each of the buttons, in order: 1, 2, 3, ...; a lone "Back" at a
+        step that waits for typed text is 0, so a typed "1" is never taken for it."""
+        if len(self._buttons) == 1 and self._buttons[0].payload.startswith(BACK + ":"):
+            return ["0"]
+        return [str(n) for n in range(1, len(self._buttons) + 1)]
+
     def _inbound(self, line: str) -> Inbound:
         choice = line.strip()
-        if choice.isdigit() and 1 <= int(choice) <= len(self._buttons):
-            button = self._buttons[int(choice) - 1]
+        keys = self.keys()
+        if choice in keys:
+            button = self._buttons[keys.index(choice)]
             return Inbound(CHANNEL, self._user_id, InboundKind.BUTTON, payload=button.payload)
         return Inbound(CHANNEL, self._user_id, InboundKind.TEXT, text=line.strip())
 
@@ -150,7 +159,8 @@ class ConsoleChannel:
             return text
         self._buttons = [button for row in message.buttons for button in row]
         self._last_text = text
-        options = "\n".join(f"  [{n}] {b.label}" for n, b in enumerate(self._buttons, start=1))
+        keys = self.keys()
+        options = "\n".join(f"  [{k}] {b.label}" for k, b in zip(keys, self._buttons, strict=True))
         return f"{text}\n{options}"
 
     async def run(

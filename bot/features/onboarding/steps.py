@@ -20,11 +20,10 @@ from bot.domain.profile import (
 from bot.kernel.context import Context, escape, fill, grid, rows
 from bot.kernel.i18n import N_
 from bot.kernel.labels import LANGUAGE_LABELS, ROLE_LABELS
-from bot.kernel.messages import Button, EditSource, InboundKind, Message, Notice, Outbound
+from bot.kernel.messages import BACK, Button, EditSource, InboundKind, Message, Notice, Outbound
 
 FLOW = "onboarding"
 STEPS = ("language", "privacy", "name", "municipality", "institution", "role", "time")
-BACK = "back"
 
 INVALID_REASONS = {
     "command": N_("That looks like a command. Please type the answer as plain text."),
