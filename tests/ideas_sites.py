@@ -42,7 +42,7 @@ POOR = """<html><head><title>Pradžia</title>
 <link rel="stylesheet" href="/3.css">
 </head><body>
 <h3>Sveiki</h3><h1>Renginiai</h1><h1>Naujienos</h1>
-<img src="/img/huge.jpg"><img src="/img/photo.png"><img src="/img/small.jpg" alt="Salė">
+<img src="/img/huge.jpg"><img src="/img/photo.png"><img src="/img/small.png" alt="Salė">
 <a href="/apie">Apie mus</a>
 </body></html>"""
 
@@ -98,7 +98,7 @@ class Sites:
         app.router.add_get("/renginiai/poezijos-vakaras", _const(_html, EVENT_PAGE))
         app.router.add_get("/img/huge.jpg", _const(_bytes, 900 * 1024, "image/jpeg"))
         app.router.add_get("/img/photo.png", _const(_bytes, 400 * 1024, "image/png"))
-        app.router.add_get("/img/small.jpg", _const(_bytes, 20 * 1024, "image/jpeg"))
+        app.router.add_get("/img/small.png", _const(_bytes, 20 * 1024, "image/png"))
         app.router.add_get("/img/cover.webp", _const(_bytes, 80 * 1024, "image/webp"))
         app.router.add_get("/img/logo.svg", _const(_bytes, 2 * 1024, "image/svg+xml"))
         app.router.add_get("/favicon.png", _const(_bytes, 1024, "image/png"))

@@ -24,7 +24,9 @@ SOCIAL_HOSTS = {
     "twitter.com": "X",
     "linkedin.com": "LinkedIn",
 }
-_OLD_FORMATS = (".jpg", ".jpeg", ".png", ".gif", ".bmp")
+# Heavy formats for photos: PNG, GIF, BMP and TIFF. JPEG is a photo's right format (as the
+# lesson m1-images teaches), WebP and AVIF lighter still; SVG for logos and icons.
+_HEAVY_FORMATS = (".png", ".gif", ".bmp", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def parse_html(body: bytes, base_url: str, charset: str | None = None) -> Parsed
             )
         )
         absolute = urljoin(base_url, src)
-        modern = modern_source or not urlsplit(absolute).path.lower().endswith(_OLD_FORMATS)
+        modern = modern_source or not urlsplit(absolute).path.lower().endswith(_HEAVY_FORMATS)
         page.images.append((absolute, "alt" in img.attributes, modern))
     page.headings = [int((h.tag or "h0")[1]) for h in tree.css("h1, h2, h3, h4, h5, h6")]
     head = tree.head

@@ -145,6 +145,7 @@ async def test_a_poor_site_gets_each_problem_explained_with_its_severity() -> No
     assert found["headings"].params["detail"] == "H1 × 2"
     assert found["large_images"].params["images"] == "huge.jpg (900 KB), photo.png (400 KB)"
     assert found["render_blocking"].params == {"scripts": "2", "styles": "3"}
+    assert found["image_formats"].params == {"old": "2", "total": "3"}  # the PNGs, not the JPEG
     assert found["page_weight"].ok is True  # about 1.3 MB with the images checked
     assert found["event_markup"].ok is None  # not an event page
 
