@@ -21,7 +21,9 @@ Sessions = async_sessionmaker[AsyncSession]
 
 def press(chat: ConsoleChannel, label: str) -> str:
     """The number that presses the button whose label contains `label`."""
-    matches = [key for key, option in zip(chat.keys(), chat.options, strict=True) if label in option]
+    matches = [
+        key for key, option in zip(chat.keys(), chat.options, strict=True) if label in option
+    ]
     assert matches, f"no button {label!r} among {chat.options}"
     return matches[0]
 

@@ -288,7 +288,9 @@ async def test_a_shared_idea_can_be_borrowed_and_its_author_is_told(
     )
     assert "jau pasiskolinote" in _texts(again.replies)
     own = await author_chat.send("/gallery")
-    assert "Išsamiai užpildytas" in own and not any("Pasiskolinti" in o for o in author_chat.options)
+    assert "Išsamiai užpildytas" in own and not any(
+        "Pasiskolinti" in o for o in author_chat.options
+    )
 
 
 async def test_trainers_list_every_idea_by_municipality_and_status_and_comment(
