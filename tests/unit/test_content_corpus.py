@@ -2,16 +2,20 @@
 """The broken-content corpus: every case names its exact problems, lines and columns.
 
 Each directory under tests/fixtures/broken/ holds the files that differ from _base/ (a small
-valid course); the checker must report exactly the issues listed here, nothing more."""
+valid course); the checker must report exactly the issues listed here, nothing more. The last
+tests hold modules 1 and 2 and the web audit of the real course to the content rules."""
 
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.content.loader import check_content
+from bot.content.loader import check_content, load_course
+from bot.content.models import Module, Question
 
 BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken"
 
@@ -172,3 +176,86 @@ def test_broken_content_is_reported_exactly(tmp_path: Path, case: str) -> None:
     report = check_content(_course(tmp_path, case))
     assert [str(issue) for issue in report.issues] == EXPECTED[case]
     assert report.course is None
+
+
+# The real course, as far as modules 1 and 2 and the web audit go: the rules of issue 15
+# that a reader of the YAML could break without the checker noticing.
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT = ROOT / "content"
+LITHUANIAN_COUNTS = {5: "Penkios", 6: "Šešios", 7: "Septynios", 8: "Aštuonios", 9: "Devynios"}
+SCORED = ("single", "multiple", "true_false")
+
+
+def _module(module_id: str) -> Module:
+    course = load_course(CONTENT)
+    return next(module for module in course.modules if module.id == module_id)
+
+
+def _questions(module: Module) -> list[Question]:
+    return [question for lesson in module.lessons for question in lesson.quiz]
+
+
+@pytest.mark.parametrize(
+    ("module_id", "at_least", "new_lesson"),
+    [("m1", 6, "m1-cookies"), ("m2", 7, "m2-platforms")],
+)
+def test_modules_1_and_2_hold_their_lessons_and_say_how_many(
+    module_id: str, at_least: int, new_lesson: str
+) -> None:
+    module = _module(module_id)
+    assert len(module.lessons) >= at_least
+    assert new_lesson in {lesson.id for lesson in module.lessons}
+    assert LITHUANIAN_COUNTS[len(module.lessons)] in module.summary["lt"]
+
+
+@pytest.mark.parametrize("module_id", ["m1", "m2"])
+def test_quizzes_of_modules_1_and_2_cannot_be_passed_by_pattern(module_id: str) -> None:
+    questions = [q for q in _questions(_module(module_id)) if q.type.value in SCORED]
+    singles = [q for q in questions if q.type.value == "single"]
+    positions = Counter(
+        next(n for n, option in enumerate(q.options) if option.correct) for q in singles
+    )
+    assert max(positions.values()) * 2 < len(singles), positions
+    for question in questions:
+        if question.type.value == "multiple":
+            assert sum(not option.correct for option in question.options) >= 2, question.id
+        assert all(option.feedback["lt"].strip() for option in question.options), question.id
+    verdicts = Counter(q.correct_option.id for q in questions if q.type.value == "true_false")
+    assert set(verdicts) == {"true", "false"}
+
+
+def test_one_figure_for_the_meta_description_everywhere() -> None:
+    search = next(lesson for lesson in _module("m1").lessons if lesson.id == "m1-search")
+    findings = yaml.safe_load((CONTENT / "web_audit.yaml").read_text(encoding="utf-8"))
+    description = next(f for f in findings["findings"] if f["code"] == "description")
+    for text in (search.text["lt"], description["problem"]["lt"]):
+        assert "50–160" in text
+    assert "155" not in search.text["lt"] + "".join(
+        option.feedback["lt"] for question in search.quiz for option in question.options
+    )
+
+
+def test_web_audit_findings_point_to_the_lessons_that_teach_them() -> None:
+    findings = yaml.safe_load((CONTENT / "web_audit.yaml").read_text(encoding="utf-8"))
+    lesson_of = {f["code"]: f["lesson"] for f in findings["findings"]}
+    assert {lesson_of[code] for code in ("https", "http_redirect", "hsts")} == {"m1-search"}
+    assert lesson_of["headings"] == lesson_of["lang"] == "m1-access"
+    assert lesson_of["privacy"] == "m1-cookies"
+    access = next(lesson for lesson in _module("m1").lessons if lesson.id == "m1-access")
+    assert "H1" in access.text["lt"] and 'lang="lt"' in access.text["lt"]
+    formats = next(f for f in findings["findings"] if f["code"] == "image_formats")
+    assert "JPEG" in formats["problem"]["lt"] and "tinka JPEG" in formats["problem"]["lt"]
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    ["viešosios įstaigos privalo", "galvoje", "pilnai", "virš ", "ekrano skaitytuv", "spynel"],
+)
+def test_lithuanian_texts_of_modules_1_and_2_avoid_known_mistakes(wrong: str) -> None:
+    texts = [
+        (CONTENT / "modules" / f"{module_id}.yaml").read_text(encoding="utf-8")
+        for module_id in ("m1", "m2")
+    ]
+    texts.append((CONTENT / "web_audit.yaml").read_text(encoding="utf-8"))
+    assert all(wrong not in text.lower() for text in texts)
