@@ -11,8 +11,8 @@ from collections.abc import Iterator, Sequence
 
 import yaml
 
-from bot.content.loader import ContentIssue, ParsedFile, dotted
 from bot.content.models import ID_MAX
+from bot.content.parsing import ContentIssue, ParsedFile, dotted
 from bot.content.telegram_html import has_markup, html_problems, utf16_len, visible_text
 
 TELEGRAM_MESSAGE_MAX = 4096  # UTF-16 code units of visible text

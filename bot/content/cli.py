@@ -12,8 +12,11 @@ from typing import Any, TextIO
 
 from pydantic.json_schema import models_json_schema
 
-from bot.content.loader import ContentIssue, ContentReport, check_content
+from bot.content.catalogue import load_catalogue
+from bot.content.loader import ContentError, ContentIssue, ContentReport, CourseIndex, check_content
 from bot.content.models import Course, CourseFile, Module
+from bot.content.progress_check import progress_on, removed_with_progress
+from bot.domain.findings import CODES
 
 SCHEMA_FILE = "schema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -80,10 +83,6 @@ def _summary(report: ContentReport) -> str:
 
 def _idea_coach_issues(directory: Path, course: Course) -> list[ContentIssue]:
     """Problems in the idea coach's files (checklists, ideas, page-check texts)."""
-    from bot.content.catalogue import load_catalogue
-    from bot.content.loader import ContentError, CourseIndex
-    from bot.domain.findings import CODES
-
     try:
         load_catalogue(directory, CourseIndex(course), frozenset(CODES))
     except ContentError as error:
@@ -98,8 +97,6 @@ def check(directory: Path, *, as_json: bool = False, database_url: str | None = 
     if report.course is not None and not issues:
         issues += _idea_coach_issues(directory, report.course)
     if database_url and report.course is not None:
-        from bot.content.progress_check import progress_on, removed_with_progress
-
         try:
             progress = asyncio.run(progress_on(database_url, report.course.id))
         except Exception as error:  # an unreachable or unmigrated database
