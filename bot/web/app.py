@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.content.loader import ContentStore
 from bot.web import messenger as messenger_web
@@ -33,8 +33,11 @@ def create_web_app(
     messenger: MessengerWebhook | None = None,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """The ASGI app; the platforms' webhooks start with it and stop with it."""
+    """The ASGI app; the platforms' webhooks start with it and stop with it.
+
+    `routes` are the features' own pages (certificate checks, the dashboard), wired by bot.app."""
 
     async def healthz(request: Request) -> Response:
         """The process is alive."""
@@ -46,7 +49,7 @@ def create_web_app(
         status = 200 if all(checks.values()) else 503
         return JSONResponse({"ready": status == 200, **checks}, status_code=status)
 
-    routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz), *routes]
     if telegram is not None:
         routes.append(Route(telegram_web.PATH, telegram.endpoint, methods=["POST"]))
     if messenger is not None:
