@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import html
 import math
+import os
 import re
 import statistics
 import subprocess
@@ -561,6 +562,9 @@ def _argv_env(
         if limits == "off":  # the server enforces nothing: the bot's own pacing is off too,
             # so only its handling is timed (with limits on it keeps Telegram's pace)
             env.update({"OUTBOX_CHAT_INTERVAL_SECONDS": "0", "OUTBOX_RATE_PER_SECOND": "100000"})
+        profile = os.environ.get("BENCH_PROFILE")  # a file: the bot runs under cProfile
+        if profile:
+            return [sys.executable, "-m", "cProfile", "-o", profile, "-m", "bot", "run"], env
         return [sys.executable, "-m", "bot", "run"], env
     return [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env
 

@@ -206,7 +206,8 @@ class Dialogue:
                 session, inbound.channel, inbound.user_id, language, now
             )
         trace.participant_id, trace.language, trace.person = person.id, person.language, person
-        person.last_seen_at = now
+        if not window.is_fresh(person.last_seen_at, now):  # a write only when it tells more
+            person.last_seen_at = now
         released = await window.note_inbound(
             session, person.id, inbound.channel, inbound.user_id, now
         )

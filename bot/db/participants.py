@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from bot.db.models import (
     Cohort,
     DialogueState,
     Enrollment,
+    OutboxMessage,
     Participant,
     ProcessedUpdate,
     RoleGrant,
@@ -67,8 +69,15 @@ async def find_cohort(session: AsyncSession, invite_code: str) -> Cohort | None:
 
 
 async def get_state(session: AsyncSession, participant_id: int) -> DialogueState | None:
-    """Where the participant is in a multi-step conversation, if anywhere."""
-    return await session.get(DialogueState, participant_id)
+    """Where the participant is in a multi-step conversation, if anywhere (a state found
+    missing is remembered for the session, so a turn asks once)."""
+    absent = ("no state", participant_id)
+    cache = _turn_cache(session)
+    if cache.get(absent):
+        return None
+    state = await session.get(DialogueState, participant_id)
+    cache[absent] = state is None
+    return state
 
 
 async def set_state(
@@ -80,10 +89,11 @@ async def set_state(
     data: dict[str, Any] | None = None,
 ) -> DialogueState:
     """Move the participant to a step of a flow."""
-    state = await session.get(DialogueState, participant_id)
+    state = await get_state(session, participant_id)
     if state is None:
         state = DialogueState(participant_id=participant_id, flow=flow, step=step, updated_at=now)
         session.add(state)
+        _turn_cache(session)[("no state", participant_id)] = False
     state.flow, state.step, state.updated_at = flow, step, now
     state.data = dict(data or {})
     await session.flush()
@@ -92,10 +102,11 @@ async def set_state(
 
 async def clear_state(session: AsyncSession, participant_id: int) -> None:
     """End the participant's multi-step conversation."""
-    state = await session.get(DialogueState, participant_id)
+    state = await get_state(session, participant_id)
     if state is not None:
         await session.delete(state)
         await session.flush()
+        _turn_cache(session)[("no state", participant_id)] = True
 
 
 def _turn_cache(session: AsyncSession) -> dict[Any, Any]:
@@ -107,11 +118,16 @@ def _turn_cache(session: AsyncSession) -> dict[Any, Any]:
 async def find_for_turn(
     session: AsyncSession, channel: str, external_id: str, course_id: str
 ) -> Participant | None:
-    """The participant behind an update, with their enrollment in the course and their
-    granted roles read in the same statement (the turn asks for both)."""
+    """The participant behind an update, with what the turn asks of them read in the same
+    statement: their enrollment in the course, their granted roles, when this identity last
+    wrote and whether messages are held for them (so the turn writes only what changed)."""
+    held = exists().where(
+        OutboxMessage.participant_id == Participant.id,
+        OutboxMessage.state == "held",  # delivery's OutboxState.HELD
+    )
     rows = (
         await session.execute(
-            select(Participant, Enrollment, RoleGrant.role)
+            select(Participant, Enrollment, RoleGrant.role, ChannelIdentity.last_inbound_at, held)
             .join(ChannelIdentity, ChannelIdentity.participant_id == Participant.id)
             .outerjoin(
                 Enrollment,
@@ -123,11 +139,27 @@ async def find_for_turn(
     ).all()
     if not rows:
         return None
-    person, enrollment = rows[0][0], rows[0][1]
+    person, enrollment, _, last_inbound, has_held = rows[0]
     cache = _turn_cache(session)
     cache[("enrollment", person.id, course_id)] = enrollment
-    cache[("roles", person.id)] = {role for *_, role in rows if role is not None}
+    cache[("roles", person.id)] = {row[2] for row in rows if row[2] is not None}
+    cache[("inbound", person.id)] = InboundFacts(last_inbound, bool(has_held))
     return person
+
+
+@dataclass(frozen=True)
+class InboundFacts:
+    """What `find_for_turn` read of the identity that wrote: when it last wrote, and whether
+    messages wait (held) for the person."""
+
+    last_inbound_at: datetime | None
+    held: bool
+
+
+def inbound_facts(session: AsyncSession, participant_id: int) -> InboundFacts | None:
+    """What `find_for_turn` read of the writing identity, if it did in this session."""
+    found: InboundFacts | None = _turn_cache(session).get(("inbound", participant_id))
+    return found
 
 
 def cached_roles(session: AsyncSession, participant_id: int) -> set[str] | None:

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import participants
 from bot.db.models import ChannelIdentity, OutboxMessage, Participant
 from bot.delivery import outbox
 from bot.delivery.outbox import OutboxState
@@ -18,17 +19,33 @@ from bot.kernel.messages import Message
 NOTICE_PURPOSE = "tagged_notice"
 
 
+# A write of "when they last wrote" is skipped when the stored one is this fresh: a person
+# answering a quiz writes every few seconds, and the window (24 hours) and the choice of the
+# channel to reach someone on need no finer grain. A skipped write errs early, never late.
+FRESH = timedelta(minutes=1)
+
+
+def is_fresh(stored: datetime | None, now: datetime) -> bool:
+    """True when a stored "last wrote" moment is recent enough to leave as it is."""
+    return stored is not None and timedelta(0) <= now - stored < FRESH
+
+
 async def note_inbound(
     session: AsyncSession, participant_id: int, channel: str, external_id: str, now: datetime
 ) -> int:
     """The person just wrote on this channel: Messenger's 24-hour window opens again, and
-    messages held for it may go now; how many were waiting."""
-    await session.execute(
-        update(ChannelIdentity)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        .values(last_inbound_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    messages held for it may go now; how many were waiting. What the turn's first statement
+    read (participants.find_for_turn) spares the writes that would change nothing."""
+    known = participants.inbound_facts(session, participant_id)
+    if known is None or not is_fresh(known.last_inbound_at, now):
+        await session.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+            .values(last_inbound_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if known is not None and not known.held:
+        return 0
     return await outbox.release_held(session, participant_id, now)
 
 

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.console.adapter import ConsoleChannel
 from bot.content.loader import ContentStore
 from bot.conversation.router import Dialogue
+from bot.db.models import ChannelIdentity, Participant
+from bot.kernel.clock import FakeClock
 from tests.helpers import answer_in_console, answer_payloads
 from tests.integration.test_dialogue_console import onboard
 
 # The most statements each turn may take (the turn's transaction and its reply's delivery).
-LIMITS = {"/start": 8, "/progress": 7, "quiz answer": 11}  # measured: 8, 7, 10.3 a press
+LIMITS = {"/start": 6, "/progress": 5, "quiz answer": 8}  # measured: 6, 5, 8.0 a press
 
 
 @contextmanager
@@ -55,3 +58,35 @@ async def test_the_common_turns_issue_a_bounded_number_of_statements(
     assert measured["/start"] <= LIMITS["/start"], start
     assert measured["/progress"] <= LIMITS["/progress"], progress
     assert per_press["quiz answer"] <= LIMITS["quiz answer"], answer
+
+
+async def test_when_a_person_last_wrote_is_kept_to_the_minute_with_one_write_a_minute(
+    dialogue: Dialogue, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """Quick answers in a row do not rewrite "last seen" and "last wrote" each time; a
+    minute later they are written again, so activity, reminders and Messenger's window see
+    the person as they are."""
+    chat = ConsoleChannel(dialogue)
+    await onboard(chat)
+    started = clock.now()
+
+    async def seen() -> tuple[datetime, datetime | None]:
+        async with sessions() as session:
+            identity = await session.scalar(select(ChannelIdentity))
+            assert identity is not None
+            person = await session.get(Participant, identity.participant_id)
+            assert person is not None
+            return person.last_seen_at, identity.last_inbound_at
+
+    clock.advance(timedelta(minutes=5))
+    await chat.send("/help")
+    assert await seen() == (started + timedelta(minutes=5),) * 2
+    clock.advance(timedelta(seconds=20))
+    with counted(sessions) as quick:
+        await chat.send("/help")
+    assert not [s for s in quick if s.startswith("UPDATE participants")], quick
+    assert not [s for s in quick if s.startswith("UPDATE channel_identities")], quick
+    assert await seen() == (started + timedelta(minutes=5),) * 2
+    clock.advance(timedelta(minutes=1))
+    await chat.send("/help")
+    assert await seen() == (started + timedelta(minutes=6, seconds=20),) * 2
