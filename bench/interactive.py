@@ -565,6 +565,12 @@ def _argv_env(
         profile = os.environ.get("BENCH_PROFILE")  # a file: the bot runs under cProfile
         if profile:
             return [sys.executable, "-m", "cProfile", "-o", profile, "-m", "bot", "run"], env
+        spy = os.environ.get("BENCH_PYSPY")  # a file: py-spy samples the bot (collapsed stacks)
+        if spy:
+            # py-spy writes its file on SIGINT; the bench stops the bot with SIGTERM
+            record = f"py-spy record --format raw -r 250 -o {spy} -- {sys.executable} -m bot run"
+            wrapper = f'{record} & trap "kill -INT $!; wait $!" TERM; wait $!'
+            return ["sh", "-c", wrapper], env
         return [sys.executable, "-m", "bot", "run"], env
     return [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env
 
