@@ -54,10 +54,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        write_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
+        read_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Send one call; its status and body go back to PTB, which reads Telegram's answer."""
         if self._session is None or self._session.closed:
@@ -87,7 +87,7 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
-def _seconds(value: float | None | object, default: float | None) -> float | None:
+def _seconds(value: float | object | None, default: float | None) -> float | None:
     """A timeout PTB passed, or the default when it passed none."""
     if value is BaseRequest.DEFAULT_NONE:
         return default
@@ -102,8 +102,9 @@ def _body(request_data: RequestData | None) -> dict[str, str] | aiohttp.FormData
     files = request_data.multipart_data
     if not files:
         return fields or None
-    form = aiohttp.FormData(fields)
+    # quote_fields off: a file name goes as UTF-8 ("pažanga.xlsx"), as httpx sends it, not
+    # percent-encoded, which Telegram would show as it is
+    form = aiohttp.FormData(fields, quote_fields=False)
     for name, (filename, content, mime) in files.items():
         form.add_field(name, content, filename=filename, content_type=mime)
     return form
-
