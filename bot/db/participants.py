@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,21 +20,29 @@ from bot.db.models import (
     ProcessedUpdate,
     RoleGrant,
 )
+from bot.db.prepared import prepared
+
+
+def _claim_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id on the ledger (Core: no ORM bookkeeping)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ProcessedUpdate.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(table.c.id)
+    )
 
 
 async def claim_update(session: AsyncSession, channel: str, update_key: str, now: datetime) -> bool:
     """Record an update as handled; False if it was handled before (a re-delivery). One
     statement that begins as a write: a second process handling the same update at the same
     moment waits for the first one's commit (PostgreSQL) and then sees a duplicate."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(ProcessedUpdate)
-        .values(channel=channel, update_key=update_key, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
-        .returning(ProcessedUpdate.id)
+    statement = prepared(session, "claim_update", _claim_statement)
+    row = await session.scalar(
+        statement, {"channel": channel, "update_key": update_key, "processed_at": now}
     )
-    return await session.scalar(statement) is not None
+    return row is not None
 
 
 async def find_participant(
@@ -121,22 +129,8 @@ async def find_for_turn(
     """The participant behind an update, with what the turn asks of them read in the same
     statement: their enrollment in the course, their granted roles, when this identity last
     wrote and whether messages are held for them (so the turn writes only what changed)."""
-    held = exists().where(
-        OutboxMessage.participant_id == Participant.id,
-        OutboxMessage.state == "held",  # delivery's OutboxState.HELD
-    )
-    rows = (
-        await session.execute(
-            select(Participant, Enrollment, RoleGrant.role, ChannelIdentity.last_inbound_at, held)
-            .join(ChannelIdentity, ChannelIdentity.participant_id == Participant.id)
-            .outerjoin(
-                Enrollment,
-                (Enrollment.participant_id == Participant.id) & (Enrollment.course_id == course_id),
-            )
-            .outerjoin(RoleGrant, RoleGrant.participant_id == Participant.id)
-            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        )
-    ).all()
+    parameters = {"channel": channel, "external_id": external_id, "course_id": course_id}
+    rows = (await session.execute(_FIND_FOR_TURN, parameters)).all()
     if not rows:
         return None
     person, enrollment, _, last_inbound, has_held = rows[0]
@@ -145,6 +139,30 @@ async def find_for_turn(
     cache[("roles", person.id)] = {row[2] for row in rows if row[2] is not None}
     cache[("inbound", person.id)] = InboundFacts(last_inbound, bool(has_held))
     return person
+
+
+def _find_for_turn_statement() -> Any:
+    """find_for_turn's one statement, built once (its values are bound at execution)."""
+    held = exists().where(
+        OutboxMessage.participant_id == Participant.id,
+        OutboxMessage.state == "held",  # delivery's OutboxState.HELD
+    )
+    enrolled = (Enrollment.participant_id == Participant.id) & (
+        Enrollment.course_id == bindparam("course_id")
+    )
+    return (
+        select(Participant, Enrollment, RoleGrant.role, ChannelIdentity.last_inbound_at, held)
+        .join(ChannelIdentity, ChannelIdentity.participant_id == Participant.id)
+        .outerjoin(Enrollment, enrolled)
+        .outerjoin(RoleGrant, RoleGrant.participant_id == Participant.id)
+        .where(
+            ChannelIdentity.channel == bindparam("channel"),
+            ChannelIdentity.external_id == bindparam("external_id"),
+        )
+    )
+
+
+_FIND_FOR_TURN = _find_for_turn_statement()
 
 
 @dataclass(frozen=True)

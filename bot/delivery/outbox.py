@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage
+from bot.db.prepared import prepared
 from bot.delivery.payload import dump_replies
 from bot.kernel.messages import Outbound
 
@@ -55,7 +56,7 @@ async def enqueue_reply(
     came from. `source` says what was pressed: the message to edit, the press to answer.
     `leased_until`: the row is born claimed by this worker (it sends it after the commit).
     Returns the row's id (None if this update's replies were written before)."""
-    values = {
+    values: dict[str, Any] = {
         "participant_id": participant_id,
         "purpose": REPLY_PURPOSE,
         "dedupe_key": f"{channel}:{update_key}"[:160],
@@ -68,14 +69,21 @@ async def enqueue_reply(
         "external_id": external_id,
         "source": source or None,
         "created_at": now,
+        "lease_until": leased_until,
     }
     if leased_until is not None:
-        values.update(state=OutboxState.SENDING.value, lease_until=leased_until)
+        values["state"] = OutboxState.SENDING.value
+    statement = prepared(session, "enqueue_reply", _reply_statement)
+    row_id: int | None = await session.scalar(statement, values)
+    return row_id
+
+
+def _reply_statement(dialect: str) -> Any:
+    """enqueue_reply's INSERT … ON CONFLICT DO NOTHING RETURNING id, built once (Core)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = OutboxMessage.__table__
     keys = ["participant_id", "purpose", "dedupe_key"]
-    statement = _insert(session)(OutboxMessage).values(**values)
-    return await session.scalar(
-        statement.on_conflict_do_nothing(index_elements=keys).returning(OutboxMessage.id)
-    )
+    return insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
 
 
 async def enqueue(
@@ -91,7 +99,7 @@ async def enqueue(
 ) -> bool:
     """Add one durable outbox row; False (nothing added) if this recipient already has a row
     with this purpose and dedupe key. Commits with the caller's transaction."""
-    values = {
+    values: dict[str, Any] = {
         "participant_id": participant_id,
         "purpose": purpose,
         "dedupe_key": dedupe_key,

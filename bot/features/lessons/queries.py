@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import CourseIndex, LessonRef
@@ -23,10 +23,26 @@ class OpenQuestion:
     number: int
 
 
-async def _answered(session: AsyncSession, enrollment_id: int, lesson_id: str) -> dict[str, Answer]:
-    rows = await session.scalars(
-        select(Answer).where(Answer.enrollment_id == enrollment_id, Answer.lesson_id == lesson_id)
+# A quiz answer's reads, built once: a turn binds its values instead of rebuilding the SQL.
+_ANSWERS = select(Answer).where(
+    Answer.enrollment_id == bindparam("enrollment_id"), Answer.lesson_id == bindparam("lesson_id")
+)
+_DELIVERY = select(LessonDelivery).where(
+    LessonDelivery.enrollment_id == bindparam("enrollment_id"),
+    LessonDelivery.lesson_id == bindparam("lesson_id"),
+)
+_OPEN_DELIVERIES = (
+    select(LessonDelivery)
+    .where(
+        LessonDelivery.enrollment_id == bindparam("enrollment_id"),
+        LessonDelivery.completed_at.is_(None),
     )
+    .order_by(LessonDelivery.delivered_at, LessonDelivery.id)
+)
+
+
+async def _answered(session: AsyncSession, enrollment_id: int, lesson_id: str) -> dict[str, Answer]:
+    rows = await session.scalars(_ANSWERS, {"enrollment_id": enrollment_id, "lesson_id": lesson_id})
     return {answer.question_id: answer for answer in rows}
 
 
@@ -38,11 +54,7 @@ async def open_question(
     session: AsyncSession, enrollment: Enrollment, index: CourseIndex
 ) -> OpenQuestion | None:
     """The next unanswered question of a delivered but unfinished lesson, if there is one."""
-    deliveries = await session.scalars(
-        select(LessonDelivery)
-        .where(LessonDelivery.enrollment_id == enrollment.id, LessonDelivery.completed_at.is_(None))
-        .order_by(LessonDelivery.delivered_at, LessonDelivery.id)
-    )
+    deliveries = await session.scalars(_OPEN_DELIVERIES, {"enrollment_id": enrollment.id})
     for delivery in deliveries:
         ref = index.lesson(delivery.lesson_id)
         if ref is None:  # the lesson was removed from the course; nothing left to ask
@@ -127,9 +139,7 @@ async def record_answer(
         return AnswerOutcome(AnswerStatus.NOT_ACTIVE)
     lesson, question = found
     delivery = await session.scalar(
-        select(LessonDelivery).where(
-            LessonDelivery.enrollment_id == enrollment.id, LessonDelivery.lesson_id == lesson.id
-        )
+        _DELIVERY, {"enrollment_id": enrollment.id, "lesson_id": lesson.id}
     )
     if delivery is None:
         return AnswerOutcome(AnswerStatus.NOT_ACTIVE)
