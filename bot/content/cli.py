@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from pydantic.json_schema import models_json_schema
 
+from bot.content.advice import content_warnings
 from bot.content.catalogue import load_catalogue
 from bot.content.loader import ContentError, ContentIssue, ContentReport, CourseIndex, check_content
 from bot.content.models import Course, CourseFile, Module
@@ -30,6 +31,11 @@ def add_commands(content: argparse.ArgumentParser) -> None:
     )
     check.add_argument("directory", nargs="?", type=Path, help="content directory")
     check.add_argument("--json", action="store_true", help="print the issues as JSON")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on warnings too (quiz patterns, bare-domain sources), as CI does",
+    )
     check.add_argument(
         "--database-url",
         help="also report removed lessons, questions and modules that participants have "
@@ -60,15 +66,15 @@ def relocated(issue: ContentIssue, directory: Path) -> ContentIssue:
     )
 
 
-def print_issues(issues: list[ContentIssue], directory: Path, stream: TextIO) -> None:
+def print_issues(
+    issues: list[ContentIssue], directory: Path, stream: TextIO, *, kind: str = "problem"
+) -> None:
     """Each issue on a line, then a summary."""
     for issue in issues:
-        print(relocated(issue, directory), file=stream)
+        line = str(relocated(issue, directory))
+        print(f"{line} [warning]" if kind == "warning" else line, file=stream)
     files = len({issue.file for issue in issues})
-    print(
-        f"Found {plural(len(issues), 'problem')} in {plural(files, 'file')}.",
-        file=stream,
-    )
+    print(f"Found {plural(len(issues), kind)} in {plural(files, 'file')}.", file=stream)
 
 
 def _summary(report: ContentReport) -> str:
@@ -90,8 +96,15 @@ def _idea_coach_issues(directory: Path, course: Course) -> list[ContentIssue]:
     return []
 
 
-def check(directory: Path, *, as_json: bool = False, database_url: str | None = None) -> int:
-    """Check the content in `directory`; 0 when clean, 1 when there are problems."""
+def check(
+    directory: Path,
+    *,
+    as_json: bool = False,
+    database_url: str | None = None,
+    strict: bool = False,
+) -> int:
+    """Check the content in `directory`; 0 when clean, 1 when there are problems (or, with
+    `strict`, warnings)."""
     report = check_content(directory)
     issues = list(report.issues)
     if report.course is not None and not issues:
@@ -103,18 +116,26 @@ def check(directory: Path, *, as_json: bool = False, database_url: str | None = 
             print(f"Cannot read progress from the database: {error}", file=sys.stderr)
             return 2
         issues += removed_with_progress(report, report.course, progress)
+    warnings = content_warnings(report.files)
+    failed = bool(issues) or (strict and bool(warnings))
     if as_json:
         document: dict[str, Any] = {
-            "ok": not issues,
+            "ok": not failed,
             "problems": len(issues),
             "issues": [relocated(issue, directory).as_dict() for issue in issues],
+            "warnings": [relocated(issue, directory).as_dict() for issue in warnings],
         }
         print(json.dumps(document, ensure_ascii=False, indent=2))
-    elif issues:
+        return 1 if failed else 0
+    if issues:
         print_issues(issues, directory, sys.stderr)
-    else:
+    if warnings:
+        print_issues(warnings, directory, sys.stderr, kind="warning")
+        if not strict:
+            print("Warnings do not stop the bot; --strict fails on them.", file=sys.stderr)
+    if not issues:
         print(_summary(report))
-    return 1 if issues else 0
+    return 1 if failed else 0
 
 
 def json_schema() -> dict[str, Any]:
@@ -153,4 +174,9 @@ def run(args: argparse.Namespace, content_dir: Path) -> int:
     """Dispatch `content check` and `content schema`."""
     if args.content_command == "schema":
         return write_schema(args.output)
-    return check(args.directory or content_dir, as_json=args.json, database_url=args.database_url)
+    return check(
+        args.directory or content_dir,
+        as_json=args.json,
+        database_url=args.database_url,
+        strict=args.strict,
+    )

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel
 
 from bot.content import checks
+from bot.content.advice import content_warnings
 from bot.content.models import Course, CourseFile, Lesson, Module, Question
 from bot.content.parsing import ContentError, ContentIssue, ParsedFile, dotted, node_at, read_file
 
@@ -147,12 +148,21 @@ class ContentStore:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.index = CourseIndex(load_course(directory))
+        self.warnings: list[ContentIssue] = []
+        """The checker's warnings about the course in service (they never stop a load)."""
+        self.index = self._load()
+
+    def _load(self) -> CourseIndex:
+        report = check_content(self.directory)
+        if report.course is None:
+            raise ContentError(report.issues)
+        self.warnings = content_warnings(report.files)
+        return CourseIndex(report.course)
 
     def reload(self) -> CourseIndex:
         """Load and check the course again and put it in service; on error (ContentError,
         listing every issue) the old course stays in service. Safe to run in a thread: the
         swap is one assignment, and an update already running keeps the index it started with."""
-        index = CourseIndex(load_course(self.directory))
+        index = self._load()
         self.index = index
         return index

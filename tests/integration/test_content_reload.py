@@ -94,6 +94,29 @@ async def test_admin_reloads_the_course_and_the_next_update_sees_it(
     assert "Antroji pamoka, pataisyta" in await learner.send("/next")
 
 
+async def test_a_reload_with_warnings_loads_and_says_how_many(
+    sessions: Sessions, translations: Translations, clock: FakeClock, course_dir: Path
+) -> None:
+    store = ContentStore(course_dir)
+    assert store.warnings == []
+    dialogue = _dialogue(sessions, store, translations, clock)
+    admin = ConsoleChannel(dialogue, "admin")
+    await onboard(admin)
+
+    def bare_sources(data: dict[str, Any]) -> None:
+        for lesson in data["lessons"]:
+            lesson["sources"][0]["url"] = "https://www.lrt.lt/"
+
+    _edit_module(course_dir, "t1", bare_sources)
+    await admin.send("/reload_content")
+    await tasks_done(dialogue)
+    received = admin.received()
+    assert "Kurso turinys įkeltas iš naujo. Modulių: 2, pamokų: 3." in received
+    assert "Tikrinimas rado 2 įspėjimus" in received
+    assert "python -m bot content check" in received
+    assert [warning.file for warning in store.warnings] == ["modules/t1.yaml"] * 2
+
+
 async def test_invalid_content_is_refused_and_the_old_course_stays(
     sessions: Sessions, translations: Translations, clock: FakeClock, course_dir: Path
 ) -> None:

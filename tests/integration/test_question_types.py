@@ -43,14 +43,15 @@ async def test_every_question_type_and_the_module_reflection(
 
     single = await chat.send(press(chat, "Šis"))
     assert "Teisingai!" in single and "Pažymėkite visus tinkamus atsakymus" in single
-    assert chat.options == ["☐ Pirmas", "☐ Antras", "☐ Trečias", "✅ Pateikti"]
+    boxes = ["☐ Pirmas", "☐ Antras", "☐ Trečias", "☐ Ketvirtas"]
+    assert sorted(chat.options[:-1]) == sorted(boxes) and chat.options[-1] == "✅ Pateikti"
 
     assert "Pirmiausia pažymėkite bent vieną" in await chat.send(press(chat, "Pateikti"))
     await chat.send(press(chat, "Pirmas"))
-    assert chat.options[0] == "☑ Pirmas"
+    assert "☑ Pirmas" in chat.options and "☐ Pirmas" not in chat.options
     await chat.send(press(chat, "Trečias"))
     await chat.send(press(chat, "Trečias"))  # untick
-    assert chat.options[:3] == ["☑ Pirmas", "☐ Antras", "☐ Trečias"]
+    assert {"☑ Pirmas", "☐ Antras", "☐ Trečias"} <= set(chat.options)
     multi = await chat.send(press(chat, "Pateikti"))
     assert "Ne visai." in multi and "Teisingas atsakymas: Pirmas, Antras" in multi
     assert "Atsakymą parašykite viena žinute" in multi and chat.options == []

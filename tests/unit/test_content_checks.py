@@ -153,7 +153,12 @@ def test_check_of_a_clean_course_says_so(capsys: pytest.CaptureFixture[str]) -> 
     assert check(BROKEN / "_base") == 0
     assert capsys.readouterr().out == "Content OK: 1 module, 1 lesson, 2 questions.\n"
     assert check(BROKEN / "_base", as_json=True) == 0
-    assert json.loads(capsys.readouterr().out) == {"ok": True, "problems": 0, "issues": []}
+    assert json.loads(capsys.readouterr().out) == {
+        "ok": True,
+        "problems": 0,
+        "issues": [],
+        "warnings": [],
+    }
 
 
 def test_the_fixture_course_still_loads() -> None:

@@ -46,15 +46,16 @@ async def run_reload(job: TaskJob) -> Replies:
             )
             return [Message(_refusal(ctx, error))]
     async with job.context() as ctx:
-        return _reloaded(ctx, index)
+        return _reloaded(ctx, index, len(store.warnings))
 
 
-def _reloaded(ctx: Context, index: CourseIndex) -> Replies:
+def _reloaded(ctx: Context, index: CourseIndex, warnings: int) -> Replies:
     log.info(
-        "content reloaded participant=%s modules=%d lessons=%d",
+        "content reloaded participant=%s modules=%d lessons=%d warnings=%d",
         ctx.participant.id,
         len(index.course.modules),
         len(index.lessons),
+        warnings,
     )
     done = fill(
         ctx._("✅ The course content is reloaded. Modules: {modules}, lessons: {lessons}."),
@@ -62,7 +63,17 @@ def _reloaded(ctx: Context, index: CourseIndex) -> Replies:
         lessons=len(index.lessons),
     )
     note = ctx._("Everyone sees the new content from their next message.")
-    return [Message(f"{done}\n{note}")]
+    if not warnings:
+        return [Message(f"{done}\n{note}")]
+    advice = ctx.tr.ngettext(
+        "💡 The checker has {count} warning (a quiz pattern or a bare-domain source). "
+        "It does not stop the course; see it with:",
+        "💡 The checker has {count} warnings (quiz patterns or bare-domain sources). "
+        "They do not stop the course; see them with:",
+        warnings,
+    )
+    hint = fill(advice, count=warnings) + "\n<code>python -m bot content check</code>"
+    return [Message(f"{done}\n{note}\n\n{hint}")]
 
 
 def _refusal(ctx: Context, error: ContentError) -> str:
