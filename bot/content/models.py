@@ -202,9 +202,24 @@ class CourseFile(_Strict):
     modules: list[Id] = Field(min_length=1)
 
 
+class Bank(_Strict):
+    """banks/<module id>.yaml: a module's question bank, drawn on by spaced review beside the
+    lessons' own questions (e.g. imported from Moodle with `content import-gift`)."""
+
+    module: Id
+    """The module whose material the questions test; the file is named after it."""
+    questions: list[Question] = Field(min_length=1)
+
+
 class Course(_Strict):
-    """The whole course, assembled by the loader from course.yaml and modules/<id>.yaml."""
+    """The whole course, assembled by the loader from course.yaml, modules/<id>.yaml and
+    banks/<module id>.yaml."""
 
     id: Id
     title: Localized
     modules: list[Module]
+    banks: list[Bank] = Field(default_factory=list)
+
+    def bank(self, module_id: str) -> list[Question]:
+        """The questions of a module's bank (none if it has no bank)."""
+        return next((b.questions for b in self.banks if b.module == module_id), [])
