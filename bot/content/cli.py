@@ -1,4 +1,4 @@
-"""`python -m bot content check|schema`: the checker and the JSON Schema for YAML editors."""
+"""`python -m bot content check|schema|import-gift|export-gift`: checker, schema, Moodle GIFT."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from bot.content.advice import content_warnings
 from bot.content.catalogue import load_catalogue
+from bot.content.gift import commands as gift
 from bot.content.loader import ContentError, ContentIssue, ContentReport, CourseIndex, check_content
 from bot.content.models import Bank, Course, CourseFile, Module
 from bot.content.progress_check import progress_on, removed_with_progress
@@ -43,6 +44,7 @@ def add_commands(content: argparse.ArgumentParser) -> None:
     )
     schema = commands.add_parser("schema", help="write the JSON Schema of the content files")
     schema.add_argument("-o", "--output", type=Path, help="file to write (default: print it)")
+    gift.add_commands(commands)
 
 
 def plural(count: int, word: str) -> str:
@@ -179,9 +181,11 @@ def write_schema(output: Path | None) -> int:
 
 
 def run(args: argparse.Namespace, content_dir: Path) -> int:
-    """Dispatch `content check` and `content schema`."""
+    """Dispatch `content check`, `schema`, `import-gift` and `export-gift`."""
     if args.content_command == "schema":
         return write_schema(args.output)
+    if args.content_command in ("import-gift", "export-gift"):
+        return gift.run(args, content_dir)
     return check(
         args.directory or content_dir,
         as_json=args.json,

@@ -20,6 +20,8 @@ LANGUAGES: tuple[str, ...] = ("lt", "en")
 """Languages every text must have; Lithuanian is the source language."""
 
 ID_MAX = 24
+QUIZ_MAX = 4
+"""Questions in one lesson's quiz at most."""
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,23}$"
 _ID = re.compile(_ID_PATTERN)
 
@@ -177,7 +179,7 @@ class Lesson(_Strict):
     """An optional "read more" link; its label becomes a button on Messenger (≤ 20 characters)."""
     image: HttpUrl | None = None
     """An optional picture, sent before the lesson."""
-    quiz: list[Question] = Field(min_length=1, max_length=4)
+    quiz: list[Question] = Field(min_length=1, max_length=QUIZ_MAX)
     sources: list[Source] = Field(min_length=1)
     """Where the lesson's facts come from: title and URL."""
 
