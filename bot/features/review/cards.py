@@ -92,17 +92,14 @@ async def _bank_cards(
         .group_by(Answer.enrollment_id, Answer.lesson_id)
     )
     question_ids = [q.id for questions in banks.values() for q in questions]
-    have = set(
-        (
-            await session.execute(
-                select(ReviewCard.enrollment_id, ReviewCard.question_id).where(
-                    ReviewCard.enrollment_id.in_(ids), ReviewCard.question_id.in_(question_ids)
-                )
-            )
-        ).tuples()
+    existing = await session.execute(
+        select(ReviewCard.enrollment_id, ReviewCard.question_id).where(
+            ReviewCard.enrollment_id.in_(ids), ReviewCard.question_id.in_(question_ids)
+        )
     )
+    have = {(enrollment_id, question_id) for enrollment_id, question_id in existing}
     added = 0
-    for enrollment_id, lesson_id, answered_at in finished.tuples():
+    for enrollment_id, lesson_id, answered_at in finished:
         for number, question in enumerate(banks[lesson_id]):
             if (enrollment_id, question.id) in have:
                 continue
