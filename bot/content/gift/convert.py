@@ -134,18 +134,22 @@ def _data(build: _Builder, question_id: str) -> dict[str, Any] | str:
         answers = [build.text(answer.text) for answer in item.answers]
         return data | {"type": "open", "explanation": build.explanation(answers, EXPECTED)}
     if item.kind is Kind.TRUE_FALSE:
-        right = build.text(item.right_feedback, RIGHT)
-        wrong = build.text(item.wrong_feedback, WRONG)
-        options = [
-            {"id": "true", "text": TRUE_TEXT, "correct": item.truth, "feedback": right},
-            {"id": "false", "text": FALSE_TEXT, "correct": not item.truth, "feedback": wrong},
+        if not (item.right_feedback and item.right_feedback.raw) or not (
+            item.wrong_feedback and item.wrong_feedback.raw
+        ):
+            build.note("true/false without both feedbacks (#wrong#right): a default was written")
+        praise = build.text(item.right_feedback, RIGHT)
+        blame = build.text(item.wrong_feedback, WRONG)
+        pair: list[dict[str, Any]] = [
+            {"id": "true", "text": TRUE_TEXT, "correct": item.truth, "feedback": praise},
+            {"id": "false", "text": FALSE_TEXT, "correct": not item.truth, "feedback": blame},
         ]
         if not item.truth:
-            options[0]["feedback"], options[1]["feedback"] = wrong, right
+            pair[0]["feedback"], pair[1]["feedback"] = blame, praise
         shown = [TRUE_TEXT if item.truth else FALSE_TEXT]
         return data | {
             "type": "true_false",
-            "options": options,
+            "options": pair,
             "explanation": build.explanation(shown, RIGHT_ANSWER),
         }
     if len(item.answers) > MAX_OPTIONS:

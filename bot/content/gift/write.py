@@ -35,10 +35,10 @@ def question_gift(question: Question) -> str:
         feedback = f"#{multilang(wrong.feedback)}#{multilang(right.feedback)}"
         return f"{head}{{{word}{feedback}\n{general}}}\n"
     lines = []
-    right = sum(option.correct for option in question.options)
+    correct = sum(option.correct for option in question.options)
     for option in question.options:
         if question.type is QuestionType.MULTIPLE:
-            marker = f"~%{_weight(100 / right)}%" if option.correct else "~%-100%"
+            marker = f"~%{_weight(100 / correct)}%" if option.correct else "~%-100%"
         else:
             marker = "=" if option.correct else "~"
         lines.append(f"\t{marker}{multilang(option.text)}#{multilang(option.feedback)}\n")
