@@ -7,11 +7,14 @@ checker reports every problem at once, not just the first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import yaml
 
 from bot.content.models import ID_MAX
+from bot.content.nodes import get as _get
+from bot.content.nodes import items as _items
+from bot.content.nodes import scalar as _scalar
 from bot.content.parsing import ContentIssue, ParsedFile, dotted
 from bot.content.telegram_html import has_markup, html_problems, utf16_len, visible_text
 
@@ -24,20 +27,6 @@ FRAME = 120
 """Characters the bot puts around content in one message (headers, hints, verdicts)."""
 
 _PLAIN = "HTML is not formatted here, the tags would show as typed: only a lesson's text is HTML"
-
-
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    return next((value for k, value in node.value if k.value == key), None)
-
-
-def _items(node: yaml.Node | None) -> list[yaml.Node]:
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-
-def _scalar(node: yaml.Node | None) -> str | None:
-    return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def _texts(node: yaml.Node | None) -> Iterator[tuple[str, yaml.ScalarNode]]:
@@ -262,35 +251,9 @@ def check_file(parsed: ParsedFile) -> list[ContentIssue]:
     checker.issues.extend(duplicate_keys(parsed))
     if parsed.rel.startswith("modules/"):
         checker.module(parsed.root)
+    elif parsed.rel.startswith("banks/"):
+        for number, question in enumerate(_items(_get(parsed.root, "questions"))):
+            checker.question(question, f"questions[{number}]")
     else:
         checker.plain(_get(parsed.root, "title"), "title")
     return checker.issues
-
-
-def duplicate_ids(files: Sequence[ParsedFile]) -> list[ContentIssue]:
-    """Module, lesson and question ids are one namespace across every file."""
-    issues: list[ContentIssue] = []
-    seen: dict[str, tuple[str, ParsedFile, yaml.Node]] = {}
-
-    def visit(parsed: ParsedFile, kind: str, node: yaml.Node | None, path: str) -> None:
-        value = _scalar(node)
-        if node is None or not value:
-            return
-        if value in seen:
-            first_kind, first_file, first = seen[value]
-            where = f"{first_file.rel}:{first.start_mark.line + 1}"
-            message = f"duplicate {kind} id {value!r}: the {first_kind} at {where} has it"
-            issues.append(parsed.issue(node, path, message))
-        else:
-            seen[value] = (kind, parsed, node)
-
-    for parsed in files:
-        if parsed.root is None or not parsed.rel.startswith("modules/"):
-            continue
-        visit(parsed, "module", _get(parsed.root, "id"), "id")
-        for number, lesson in enumerate(_items(_get(parsed.root, "lessons"))):
-            path = f"lessons[{number}]"
-            visit(parsed, "lesson", _get(lesson, "id"), f"{path}.id")
-            for q_number, question in enumerate(_items(_get(lesson, "quiz"))):
-                visit(parsed, "question", _get(question, "id"), f"{path}.quiz[{q_number}].id")
-    return issues

@@ -14,13 +14,15 @@ from pydantic import BaseModel
 
 from bot.content import checks
 from bot.content.advice import content_warnings
-from bot.content.models import Course, CourseFile, Lesson, Module, Question
+from bot.content.models import Bank, Course, CourseFile, Lesson, Module, Question
+from bot.content.namespace import duplicate_ids
 from bot.content.parsing import ContentError, ContentIssue, ParsedFile, dotted, node_at, read_file
 
 __all__ = ["ContentError", "ContentIssue", "ParsedFile", "dotted", "node_at", "read_file"]
 
 COURSE_FILE = "course.yaml"
 MODULES_DIR = "modules"
+BANKS_DIR = "banks"
 
 
 def _read(path: Path, rel: str, model: type[BaseModel]) -> tuple[Any, list[ContentIssue]]:
@@ -78,17 +80,45 @@ def check_content(directory: Path) -> ContentReport:
                 message = f"{rel} is not listed in course.yaml: add {path.stem!r} to modules"
                 node = node_at(parsed_course.root, ["modules"], key=True)
                 extra.append(parsed_course.issue(node, "modules", message))
+    banks = _banks(directory, files, seen_listed) if course_file is not None else []
     for parsed in files:
         if parsed.root is not None:
             parsed.issues.extend(checks.check_file(parsed))
-    extra.extend(checks.duplicate_ids(files))
+    extra.extend(duplicate_ids(files))
     issues = [issue for parsed in files for issue in parsed.issues] + extra
     order = {parsed.rel: number for number, parsed in enumerate(files)}
     issues.sort(key=lambda i: (order.get(i.file, -1), i.line, i.column))
     course = None
     if not issues and course_file is not None:
-        course = Course(id=course_file.id, title=course_file.title, modules=[m for _, m in modules])
+        course = Course(
+            id=course_file.id,
+            title=course_file.title,
+            modules=[m for _, m in modules],
+            banks=banks,
+        )
     return ContentReport(course, _unique(issues), files)
+
+
+def _banks(directory: Path, files: list[ParsedFile], modules: set[str]) -> list[Bank]:
+    """The question banks, banks/<module id>.yaml, each read into `files` for the checks."""
+    banks: list[Bank] = []
+    for path in sorted((directory / BANKS_DIR).glob("*.y*ml")):
+        rel = f"{BANKS_DIR}/{path.name}"
+        parsed = read_file(path, rel, Bank)
+        files.append(parsed)
+        bank = parsed.model
+        if bank is None:
+            continue
+        node = node_at(parsed.root, ["module"])
+        if bank.module != path.stem:
+            message = f"bank of module {bank.module!r} differs from its file name {path.stem!r}"
+            parsed.issues.append(parsed.issue(node, "module", message))
+        elif bank.module not in modules:
+            message = f"{rel} is the bank of module {bank.module!r}, not listed in course.yaml"
+            parsed.issues.append(parsed.issue(node, "module", message))
+        else:
+            banks.append(bank)
+    return banks
 
 
 def _unique(issues: list[ContentIssue]) -> list[ContentIssue]:
@@ -129,6 +159,9 @@ class CourseIndex:
             for ref in self.lessons
             for question in ref.lesson.quiz
         }
+        self._bank: dict[str, Question] = {
+            question.id: question for bank in course.banks for question in bank.questions
+        }
 
     def lesson(self, lesson_id: str) -> LessonRef | None:
         """The lesson with this id, if the course still has it."""
@@ -137,6 +170,11 @@ class CourseIndex:
     def question(self, question_id: str) -> tuple[Lesson, Question] | None:
         """The question with this id and its lesson, if the course still has it."""
         return self._questions.get(question_id)
+
+    def review_question(self, question_id: str) -> Question | None:
+        """A question spaced review may show: a lesson's or one of a module bank's."""
+        found = self._questions.get(question_id)
+        return found[1] if found is not None else self._bank.get(question_id)
 
     def next_lesson(self, delivered: set[str]) -> LessonRef | None:
         """The first lesson, in course order, not yet delivered."""

@@ -20,6 +20,8 @@ LANGUAGES: tuple[str, ...] = ("lt", "en")
 """Languages every text must have; Lithuanian is the source language."""
 
 ID_MAX = 24
+QUIZ_MAX = 4
+"""Questions in one lesson's quiz at most."""
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,23}$"
 _ID = re.compile(_ID_PATTERN)
 
@@ -177,7 +179,7 @@ class Lesson(_Strict):
     """An optional "read more" link; its label becomes a button on Messenger (≤ 20 characters)."""
     image: HttpUrl | None = None
     """An optional picture, sent before the lesson."""
-    quiz: list[Question] = Field(min_length=1, max_length=4)
+    quiz: list[Question] = Field(min_length=1, max_length=QUIZ_MAX)
     sources: list[Source] = Field(min_length=1)
     """Where the lesson's facts come from: title and URL."""
 
@@ -202,9 +204,24 @@ class CourseFile(_Strict):
     modules: list[Id] = Field(min_length=1)
 
 
+class Bank(_Strict):
+    """banks/<module id>.yaml: a module's question bank, drawn on by spaced review beside the
+    lessons' own questions (e.g. imported from Moodle with `content import-gift`)."""
+
+    module: Id
+    """The module whose material the questions test; the file is named after it."""
+    questions: list[Question] = Field(min_length=1)
+
+
 class Course(_Strict):
-    """The whole course, assembled by the loader from course.yaml and modules/<id>.yaml."""
+    """The whole course, assembled by the loader from course.yaml, modules/<id>.yaml and
+    banks/<module id>.yaml."""
 
     id: Id
     title: Localized
     modules: list[Module]
+    banks: list[Bank] = Field(default_factory=list)
+
+    def bank(self, module_id: str) -> list[Question]:
+        """The questions of a module's bank (none if it has no bank)."""
+        return next((b.questions for b in self.banks if b.module == module_id), [])

@@ -1,15 +1,18 @@
 """Spaced review: every answered quiz question becomes an FSRS card (the `fsrs` package);
-the first answer counts as its first review (right: Good, wrong: Again, open: Good)."""
+the first answer counts as its first review (right: Good, wrong: Again, open: Good). Once a
+module's last lesson is answered, its bank's questions join as new cards, one a day."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.loader import CourseIndex
+from bot.content.models import QuestionType
 from bot.db.models import Answer, ReviewCard
 
 # No same-day learning steps: a course bot reviews in days, not minutes. No fuzz: the
@@ -25,8 +28,11 @@ def first_review(answer: Answer) -> tuple[Card, datetime]:
     return card, card.due
 
 
-async def sync_cards(session: AsyncSession, enrollment_ids: Iterable[int], now: datetime) -> int:
-    """Add a card for every answered question that has none yet; how many were added."""
+async def sync_cards(
+    session: AsyncSession, index: CourseIndex, enrollment_ids: Iterable[int], now: datetime
+) -> int:
+    """Add a card for every answered question that has none yet, and for the bank questions
+    of every module whose last lesson is answered; how many were added."""
     ids = list(enrollment_ids)
     if not ids:
         return 0
@@ -54,8 +60,61 @@ async def sync_cards(session: AsyncSession, enrollment_ids: Iterable[int], now: 
             )
         )
         added += 1
+    added += await _bank_cards(session, index, ids, now)
     if added:
         await session.flush()
+    return added
+
+
+def bank_due(unlocked: datetime, number: int) -> datetime:
+    """When the `number`-th (from 0) bank question of a module first comes: a day after the
+    module's last lesson was answered, then one a day."""
+    return unlocked + timedelta(days=1 + number)
+
+
+async def _bank_cards(
+    session: AsyncSession, index: CourseIndex, ids: list[int], now: datetime
+) -> int:
+    """New cards for the bank questions (not the open ones: nothing to recall) of finished
+    modules."""
+    banks = {
+        module.lessons[-1].id: [
+            q for q in index.course.bank(module.id) if q.type != QuestionType.OPEN
+        ]
+        for module in index.course.modules
+    }
+    banks = {lesson_id: questions for lesson_id, questions in banks.items() if questions}
+    if not banks:
+        return 0
+    finished = await session.execute(
+        select(Answer.enrollment_id, Answer.lesson_id, func.min(Answer.answered_at))
+        .where(Answer.enrollment_id.in_(ids), Answer.lesson_id.in_(list(banks)))
+        .group_by(Answer.enrollment_id, Answer.lesson_id)
+    )
+    question_ids = [q.id for questions in banks.values() for q in questions]
+    existing = await session.execute(
+        select(ReviewCard.enrollment_id, ReviewCard.question_id).where(
+            ReviewCard.enrollment_id.in_(ids), ReviewCard.question_id.in_(question_ids)
+        )
+    )
+    have = {(enrollment_id, question_id) for enrollment_id, question_id in existing}
+    added = 0
+    for enrollment_id, lesson_id, answered_at in finished:
+        for number, question in enumerate(banks[lesson_id]):
+            if (enrollment_id, question.id) in have:
+                continue
+            due = bank_due(answered_at, number)
+            session.add(
+                ReviewCard(
+                    enrollment_id=enrollment_id,
+                    question_id=question.id,
+                    card=Card(due=due).to_dict(),
+                    due_at=due,
+                    reviews=0,
+                    created_at=now,
+                )
+            )
+            added += 1
     return added
 
 

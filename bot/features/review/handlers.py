@@ -29,10 +29,9 @@ async def _enrollment(ctx: Context) -> Enrollment:
 
 
 def _card_question(ctx: Context, card: ReviewCard) -> Message | None:
-    found = ctx.index.question(card.question_id)
-    if found is None:
+    question = ctx.index.review_question(card.question_id)
+    if question is None:
         return None
-    _, question = found
     text = ctx._("🔁 <b>Review</b>") + "\n\n" + escape(ctx.local(question.prompt))
     if question.options:
         text += "\n\n" + "\n".join(
@@ -45,7 +44,7 @@ def _card_question(ctx: Context, card: ReviewCard) -> Message | None:
 
 async def serve_next(ctx: Context, enrollment: Enrollment) -> list[Outbound]:
     """The next due review, or word that none is waiting."""
-    await review.sync_cards(ctx.session, [enrollment.id], ctx.now)
+    await review.sync_cards(ctx.session, ctx.index, [enrollment.id], ctx.now)
     while True:
         card = await review.next_due(ctx.session, enrollment.id, ctx.now)
         if card is None:
@@ -63,10 +62,9 @@ async def review_command(ctx: Context, command: Command) -> list[Outbound]:
 
 
 async def _answer_text(ctx: Context, card: ReviewCard, enrollment: Enrollment) -> str | None:
-    found = ctx.index.question(card.question_id)
-    if found is None:
+    question = ctx.index.review_question(card.question_id)
+    if question is None:
         return None
-    _, question = found
     if question.type is QuestionType.OPEN:
         mine = await ctx.session.scalar(
             select(Answer.text).where(

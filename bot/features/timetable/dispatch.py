@@ -74,7 +74,7 @@ class Dispatcher:
             return counts
         self.queued = []
         await load_facts(session, jobs)
-        await review.sync_cards(session, [job.enrollment.id for job in jobs], now)
+        await review.sync_cards(session, self._index, [job.enrollment.id for job in jobs], now)
         waiting = await review.due_counts(session, [job.enrollment.id for job in jobs], now)
         with session.no_autoflush:
             for job in jobs:
