@@ -60,10 +60,13 @@ class Settings(BaseSettings):
     messenger_rate_per_second: float = Field(default=40, ge=1)
     outbox_lease_seconds: float = Field(default=15, ge=3)
     task_shutdown_seconds: float = Field(default=20, ge=0)
+    # --- certificates (issue 16): where people open <URL>/verify/<code> (the QR code) ---
+    public_base_url: str | None = None
 
     @field_validator(
         "telegram_bot_token",
         "webhook_base_url",
+        "public_base_url",
         "webhook_secret",
         "messenger_app_secret",
         "messenger_verify_token",
@@ -73,6 +76,18 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("PUBLIC_BASE_URL is a web address, e.g. https://coach.example.org")
+        return value.rstrip("/") if value else value
+
+    @property
+    def verify_base_url(self) -> str:
+        """Where certificates' QR codes point: PUBLIC_BASE_URL, else WEBHOOK_BASE_URL."""
+        return (self.public_base_url or self.webhook_base_url or "").rstrip("/")
 
     @field_validator("webhook_base_url")
     @classmethod

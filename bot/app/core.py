@@ -109,6 +109,7 @@ async def build_app(
         console_admins=frozenset(console_admins),
         bot_username=settings.bot_username or "",
         link_code_ttl=timedelta(minutes=settings.link_code_minutes),
+        public_base_url=settings.verify_base_url,
         ideas=build_coach(
             content,
             FetchPolicy(

@@ -18,6 +18,7 @@ from bot.web.app import Hook, create_web_app
 from bot.web.messenger import MessengerWebhook
 from bot.web.telegram import PATH as TELEGRAM_PATH
 from bot.web.telegram import TelegramWebhook, derive_secret
+from bot.web.verify import VerifyPage
 
 log = logging.getLogger("bot.web")
 NOTICE_INTERVAL_SECONDS = 600.0
@@ -91,6 +92,7 @@ def build_web(
         messenger=messenger,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
+        routes=VerifyPage(app.sessions, app.translations, settings.zone).routes(),
     )
     return WebParts(web, telegram, sender)
 

@@ -81,6 +81,8 @@ def check_content(directory: Path) -> ContentReport:
                 node = node_at(parsed_course.root, ["modules"], key=True)
                 extra.append(parsed_course.issue(node, "modules", message))
     banks = _banks(directory, files, seen_listed) if course_file is not None else []
+    if course_file is not None and course_file.certificate is not None:
+        extra.extend(_certificate_hours(parsed_course, course_file, seen_listed))
     for parsed in files:
         if parsed.root is not None:
             parsed.issues.extend(checks.check_file(parsed))
@@ -95,6 +97,7 @@ def check_content(directory: Path) -> ContentReport:
             title=course_file.title,
             modules=[m for _, m in modules],
             banks=banks,
+            certificate=course_file.certificate,
         )
     return ContentReport(course, _unique(issues), files)
 
@@ -119,6 +122,28 @@ def _banks(directory: Path, files: list[ParsedFile], modules: set[str]) -> list[
         else:
             banks.append(bank)
     return banks
+
+
+def _certificate_hours(
+    parsed: ParsedFile, course_file: CourseFile, listed: set[str]
+) -> list[ContentIssue]:
+    """Hours per module name each module of the course once, and only those."""
+    rules = course_file.certificate
+    if rules is None or isinstance(rules.hours, int):
+        return []
+    found: list[ContentIssue] = []
+    hours = node_at(parsed.root, ["certificate", "hours"])
+    for module_id in rules.hours:
+        if module_id not in listed:
+            message = f"hours for {module_id!r}, which is not a module of the course"
+            node = node_at(hours, [module_id], key=True)
+            found.append(parsed.issue(node, f"certificate.hours.{module_id}", message))
+    missing = [module_id for module_id in course_file.modules if module_id not in rules.hours]
+    if missing:
+        message = f"no hours for module {', '.join(missing)}: credit every module, or give a total"
+        node = node_at(parsed.root, ["certificate", "hours"], key=True)
+        found.append(parsed.issue(node, "certificate.hours", message))
+    return found
 
 
 def _unique(issues: list[ContentIssue]) -> list[ContentIssue]:

@@ -196,12 +196,66 @@ class Module(_Strict):
     """A closing prompt after the module's last lesson, answered in free text and stored."""
 
 
+class Signatory(_Strict):
+    """Who signs the certificates for the issuing institution."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    """Their full name, as it is printed under the signature line."""
+    title: Localized
+    """Their position, e.g. {lt: "Direktorė", en: "Director"}."""
+
+
+class CertificateCriteria(_Strict):
+    """What a participant must have done to receive the certificate."""
+
+    all_lessons: bool = True
+    """Every lesson of every module completed (its quiz answered)."""
+    min_average_score: int = Field(default=0, ge=0, le=100)
+    """The average quiz score, in per cent, at least this (0: any score)."""
+    ideas_with_step_done: int = Field(default=0, ge=0, le=20)
+    """At least this many improvement ideas with one step or more carried out."""
+
+
+class CertificateRules(_Strict):
+    """course.yaml's certificate: what the certificate of completion says and who earns it."""
+
+    institution: Localized
+    """The issuing institution, as printed on the certificate."""
+    signatory: Signatory
+    hours: int | dict[Id, int] = Field(union_mode="left_to_right")
+    """Academic hours credited: one number for the whole course, or per module
+    ({m1: 8, m2: 6, ...}, every module of the course named once)."""
+    criteria: CertificateCriteria = Field(default_factory=CertificateCriteria)
+    number_prefix: str = Field(default="CC", pattern=r"^[A-Z]{1,6}$")
+    """The register number's prefix: numbers read CC-2026-0001."""
+
+    @model_validator(mode="after")
+    def _positive_hours(self) -> CertificateRules:
+        values = [self.hours] if isinstance(self.hours, int) else list(self.hours.values())
+        if not values or any(value < 1 or value > 1000 for value in values):
+            raise ValueError("hours are whole numbers from 1 to 1000")
+        return self
+
+    def hours_of(self, module_ids: list[str]) -> dict[str, int] | None:
+        """Hours per module (None when the course credits one total)."""
+        if isinstance(self.hours, int):
+            return None
+        return {module_id: self.hours.get(module_id, 0) for module_id in module_ids}
+
+    @property
+    def total_hours(self) -> int:
+        """The hours the whole course credits."""
+        return self.hours if isinstance(self.hours, int) else sum(self.hours.values())
+
+
 class CourseFile(_Strict):
     """content/course.yaml: the course's title and its modules' ids, in order."""
 
     id: Id
     title: Localized
     modules: list[Id] = Field(min_length=1)
+    certificate: CertificateRules | None = None
+    """The certificate of completion (/certificate); none: the course issues none."""
 
 
 class Bank(_Strict):
@@ -221,6 +275,7 @@ class Course(_Strict):
     title: Localized
     modules: list[Module]
     banks: list[Bank] = Field(default_factory=list)
+    certificate: CertificateRules | None = None
 
     def bank(self, module_id: str) -> list[Question]:
         """The questions of a module's bank (none if it has no bank)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.features.audit import handlers as audit
 from bot.features.broadcasts import handlers as broadcasts
+from bot.features.certificates import handlers as certificates
 from bot.features.cohorts import handlers as cohorts
 from bot.features.content_admin import handlers as content_admin
 from bot.features.exports import handlers as exports
@@ -28,6 +29,7 @@ FEATURES = (
     people,
     stats,
     exports,
+    certificates,
     content_admin,
     audit,
     ideas,

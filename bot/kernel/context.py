@@ -51,6 +51,9 @@ class Deps:
     # Slow work outside the turn (exports, charts, content reload, web audits): set up by the
     # Dialogue with the feature registry's task handlers.
     tasks: Tasks | None = None
+    # The web app's public address (PUBLIC_BASE_URL, else WEBHOOK_BASE_URL): certificates'
+    # QR codes open <it>/verify/<code>; empty: the PDF shows the code to type into /verify.
+    public_base_url: str = ""
 
 
 def coach_of(deps: Deps) -> IdeaCoach:

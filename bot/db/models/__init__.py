@@ -4,6 +4,7 @@
 # relies on it. Importing this package registers every table on Base.metadata (Alembic).
 
 from bot.db.models.base import Base
+from bot.db.models.certificates import Certificate
 from bot.db.models.cohorts import Broadcast, Cohort
 from bot.db.models.course import Answer, Enrollment, LessonDelivery, Reflection, ReviewCard
 from bot.db.models.ideas import Idea, IdeaNote, IdeaStep, SelfAuditAnswer, WebAudit
@@ -16,6 +17,7 @@ __all__ = [
     "AuditLogEntry",
     "Base",
     "Broadcast",
+    "Certificate",
     "ChannelIdentity",
     "Cohort",
     "DialogueState",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from bot.db import participants
-from bot.db.models import DialogueState
+from bot.db.models import Certificate, DialogueState
 from bot.domain.profile import MUNICIPALITY_LABELS, Command, Municipality, Role
 from bot.features.privacy import queries as privacy
 from bot.kernel.context import Context, fill, rows
@@ -33,6 +35,7 @@ TABLE_LABELS = {
     "role_grants": N_("Roles"),
     "outbox": N_("Messages waiting to be sent"),
     "dialogue_states": N_("An unfinished conversation step"),
+    "certificates": N_("Certificates"),
 }
 
 
@@ -112,6 +115,13 @@ async def ask_to_erase(ctx: Context, command: Command) -> list[Outbound]:
         "Erase all your data? Your profile, progress, answers, reflections and ideas will be "
         "deleted for good. Course statistics keep only anonymous counts."
     )
+    if await ctx.session.scalar(
+        select(Certificate.id).where(Certificate.participant_id == ctx.participant.id).limit(1)
+    ):
+        text += "\n\n" + ctx._(
+            "Your certificate stays in the course register (your name, the course, hours, "
+            "dates and its number), so that its code can still be checked."
+        )
     buttons = rows(
         Button(ctx._("🗑 Yes, erase everything"), ERASE), Button(ctx._("↩️ No, keep it"), KEEP)
     )

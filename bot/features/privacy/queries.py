@@ -42,7 +42,10 @@ def _routes() -> dict[str, list[_Hop]]:
         for table in Base.metadata.sorted_tables:
             if table.name in routes:
                 continue
-            for fk in table.foreign_keys:
+            # A row about a participant names them in participant_id; other keys to the
+            # same table (granted_by, issued_by, ...) say who acted, and come second.
+            keys = sorted(table.foreign_keys, key=lambda fk: fk.parent.name != "participant_id")
+            for fk in keys:
                 if fk.column.table is parent:
                     hop = _Hop(table, fk.parent.name, parent, fk.column.name)
                     routes[table.name] = [hop, *routes[parent.name]]
