@@ -1,18 +1,23 @@
-"""The coordinator's chart and export files arrive on Telegram as a photo and a document."""
+"""The coordinator's chart and export files, and certificates, arrive on Telegram as a photo
+and documents."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import delete, select
 from telegram import Update
 
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.content.loader import ContentStore
 from bot.conversation.features import build_registry
 from bot.conversation.router import Dialogue
+from bot.db.models import Answer, Enrollment, Idea, IdeaStep, LessonDelivery, Participant
 from bot.kernel.clock import FakeClock
 from bot.kernel.context import Deps
 from bot.kernel.i18n import Translations
@@ -87,3 +92,65 @@ async def test_stats_chart_is_a_photo_and_the_workbook_a_document(
     edits = [c.params.get("text") for c in api.calls_of("editMessageText")]
     assert edits[-1] == "⏳ Ruošiu: 📊 Excel darbaknygė (XLSX)… Failą atsiųsiu čia."
     assert boss.last["text"] == "✅ Išsiųsta: 📊 Excel darbaknygė (XLSX)."
+
+
+async def test_a_certificate_reaches_telegram_as_a_pdf_even_after_a_502(
+    telegram: tuple[FakeBotAPI, TelegramChannel, Dialogue],
+    sessions: Sessions,
+    content: ContentStore,
+    clock: FakeClock,
+) -> None:
+    api, channel, dialogue = telegram
+    learner = api.user(5151, "Jonas")
+    await onboard(channel, learner)
+    async with sessions() as session, session.begin():
+        person = await session.scalar(select(Participant))
+        assert person is not None
+        enrollment = await session.scalar(
+            select(Enrollment).where(Enrollment.participant_id == person.id)
+        )
+        if enrollment is None:
+            enrollment = Enrollment(
+                participant_id=person.id, course_id=content.index.course.id, started_at=clock.now()
+            )
+            session.add(enrollment)
+            await session.flush()
+        await session.execute(
+            delete(LessonDelivery).where(LessonDelivery.enrollment_id == enrollment.id)
+        )
+        for module in content.index.course.modules:
+            for lesson in module.lessons:
+                session.add(
+                    LessonDelivery(
+                        enrollment_id=enrollment.id,
+                        lesson_id=lesson.id,
+                        delivered_at=clock.now(),
+                        completed_at=clock.now(),
+                    )
+                )
+                session.add_all(
+                    Answer(enrollment_id=enrollment.id, lesson_id=lesson.id,
+                           question_id=question.id, option_id="a", is_correct=True,
+                           answered_at=clock.now())
+                    for question in lesson.quiz
+                    if question.options
+                )  # fmt: skip
+        idea = Idea(participant_id=person.id, title="Renginių kalendorius", status="started",
+                    created_at=clock.now())  # fmt: skip
+        idea.steps.append(IdeaStep(position=1, text="Surinkti datas", done_at=clock.now()))
+        session.add(idea)
+    api.fail_next("sendDocument", status=502, description="Bad Gateway")
+    await feed(channel, learner.message_update("/certificate"))
+    assert "Sveikiname baigus kursus" in learner.last["text"]
+    await tasks_done(dialogue)
+    assert api.calls_of("sendDocument")[-1].status == 502  # owed, not lost
+    clock.advance(timedelta(seconds=10))
+    await dialogue.outbox.send_due()
+    sent = [c for c in api.calls_of("sendDocument") if c.status == 200]
+    assert len(sent) == 1  # once, after the retry
+    document = sent[0].result["document"]
+    assert document["file_name"].startswith("pazymejimas-KK-")
+    data = api.file_bytes(document["file_id"])
+    assert data is not None and data.startswith(b"%PDF-")
+    text = " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
+    assert "Jonas Petraitis" in text and "Zarasų krašto muziejus, Zarasai" in text
