@@ -73,9 +73,18 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_certificates_participant_id"), "certificates", ["participant_id"], unique=False
     )
+    op.create_index(
+        "uq_certificates_in_force",
+        "certificates",
+        ["participant_id", "course_id"],
+        unique=True,
+        sqlite_where=sa.text("revoked_at IS NULL"),
+        postgresql_where=sa.text("revoked_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_certificates_in_force", table_name="certificates")
     op.drop_index(op.f("ix_certificates_participant_id"), table_name="certificates")
     op.drop_index(op.f("ix_certificates_cohort_id"), table_name="certificates")
     op.drop_table("certificates")

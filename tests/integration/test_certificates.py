@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.content.loader import ContentStore
 from bot.conversation.router import Dialogue
@@ -414,3 +415,22 @@ def test_codes_are_random_and_drawn_from_an_unambiguous_alphabet() -> None:
     assert all(normal_code(code) == code for code in codes)
     assert not set("".join(codes)) - set(CODE_ALPHABET + "-")
     assert normal_code("ILOU-0000-0000") is None  # U is not in the alphabet
+
+
+async def test_the_database_holds_one_certificate_in_force_per_person_whatever_races(
+    everything: Dialogue, sessions: Sessions, clock: FakeClock, content: ContentStore
+) -> None:
+    await graduate(sessions, clock, content, "zaneta")
+    await say(everything, "zaneta", "/certificate")
+    async with sessions() as session:
+        (first,) = await session.scalars(select(Certificate))
+    twin = {
+        column.key: getattr(first, column.key)
+        for column in Certificate.__table__.columns
+        if column.key not in {"id", "code", "number"}
+    }
+    with pytest.raises(IntegrityError):
+        async with sessions() as session, session.begin():
+            session.add(Certificate(**twin, code="2222-2222-2222"))
+    async with sessions() as session, session.begin():  # once revoked, a new one may stand
+        session.add(Certificate(**{**twin, "revoked_at": clock.now()}, code="3333-3333-3333"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models.base import Base
@@ -18,6 +18,18 @@ class Certificate(Base):
     participant's certificate can still be verified by its code (README, Privacy)."""
 
     __tablename__ = "certificates"
+    # One certificate in force per person and course, even when a trainer issues one by hand
+    # while the person asks for theirs (revoked ones and erased holders do not count).
+    __table_args__ = (
+        Index(
+            "uq_certificates_in_force",
+            "participant_id",
+            "course_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # What verification is asked with: random, never sequential (bot.domain.certificates).
