@@ -392,6 +392,9 @@ async def test_mydata_lists_the_certificate_and_erasure_keeps_only_the_register_
     summary, _file = await say(everything, "zaneta", "/mydata")
     assert "Pažymėjimai: 1" in summary.text
     assert isinstance(_file, Document) and b'"certificates"' in _file.data
+    async with sessions() as session, session.begin():  # as if issued by hand, with a reason
+        (issued,) = await session.scalars(select(Certificate))
+        issued.reason = "Žaneta sirgo, bet atliko visas užduotis"
     (question,) = await say(everything, "zaneta", "/deleteme")
     assert "liks kursų registre" in question.text
     await press(everything, "zaneta", "priv:erase")
@@ -399,6 +402,7 @@ async def test_mydata_lists_the_certificate_and_erasure_keeps_only_the_register_
         assert await session.get(Participant, person_id) is None
         (certificate,) = await session.scalars(select(Certificate))
         assert certificate.participant_id is None and certificate.holder_name == PRETTY
+        assert certificate.cohort_id is None and certificate.reason is None
         assert await session.scalar(select(Idea.id)) is None  # the rest is gone
     (valid,) = await say(everything, "stranger", f"/verify {certificate.code}")
     assert "galioja" in valid.text and PRETTY in valid.text

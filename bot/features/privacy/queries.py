@@ -14,10 +14,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, select
+from sqlalchemy import Select, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Base, Participant
+from bot.db.models import Base, Certificate, Participant
 
 ROOT = "participants"
 
@@ -101,7 +101,16 @@ async def personal_data(session: AsyncSession, participant_id: int) -> dict[str,
 
 
 async def erase(session: AsyncSession, participant_id: int) -> None:
-    """Delete the participant; foreign keys remove or detach every row linked to them."""
+    """Delete the participant; foreign keys remove or detach every row linked to them.
+
+    Certificates stay in the issuer's register, detached, with what their verification needs
+    (name, course, hours, dates, number, code, status): the free-text reasons about the person
+    and their group go first."""
+    await session.execute(
+        update(Certificate)
+        .where(Certificate.participant_id == participant_id)
+        .values(reason=None, revoke_reason=None, cohort_id=None)
+    )
     participant = await session.get(Participant, participant_id)
     if participant is not None:
         session.expunge(participant)
