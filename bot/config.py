@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     messenger_rate_per_second: float = Field(default=40, ge=1)
     outbox_lease_seconds: float = Field(default=15, ge=3)
     task_shutdown_seconds: float = Field(default=20, ge=0)
+    # --- the course dashboard (issue 17) ---
+    # The dashboard's public address (https:// for Telegram's Mini App button); empty: the
+    # WEBHOOK_BASE_URL, else http://HOST:PORT (sign-in links only, no Mini App button).
+    dashboard_base_url: str | None = None
+    dashboard_session_hours: float = Field(default=8, gt=0, le=24 * 7)
+    dashboard_link_minutes: int = Field(default=10, ge=1, le=60)
 
     @field_validator(
         "telegram_bot_token",
@@ -68,6 +74,7 @@ class Settings(BaseSettings):
         "messenger_app_secret",
         "messenger_verify_token",
         "messenger_page_access_token",
+        "dashboard_base_url",
         mode="before",
     )
     @classmethod
@@ -79,6 +86,13 @@ class Settings(BaseSettings):
     def _https_webhook(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("https://"):
             raise ValueError("must start with https:// (Telegram and Messenger require TLS)")
+        return value.rstrip("/") if value else value
+
+    @field_validator("dashboard_base_url")
+    @classmethod
+    def _dashboard_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// on a local network)")
         return value.rstrip("/") if value else value
 
     @field_validator("webhook_secret")
@@ -152,6 +166,16 @@ class Settings(BaseSettings):
             self.messenger_verify_token,
             self.messenger_page_access_token,
         )
+
+    @property
+    def dashboard_url(self) -> str:
+        """Where the dashboard is reached from outside (no trailing slash)."""
+        if self.dashboard_base_url:
+            return self.dashboard_base_url
+        if self.webhook_base_url:
+            return self.webhook_base_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
 
     def secrets(self) -> list[str]:
         """Every secret value that must never appear in a log line."""

@@ -109,6 +109,8 @@ async def build_app(
         console_admins=frozenset(console_admins),
         bot_username=settings.bot_username or "",
         link_code_ttl=timedelta(minutes=settings.link_code_minutes),
+        dashboard_url=settings.dashboard_url,
+        dashboard_link_ttl=timedelta(minutes=settings.dashboard_link_minutes),
         ideas=build_coach(
             content,
             FetchPolicy(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import uvicorn
@@ -15,6 +16,8 @@ from bot.app.core import App
 from bot.channels.messenger.adapter import MessengerChannel, MessengerSender
 from bot.channels.messenger.api import MessengerAPI
 from bot.web.app import Hook, create_web_app
+from bot.web.dashboard.config import DashboardConfig
+from bot.web.dashboard.pages import dashboard_routes
 from bot.web.messenger import MessengerWebhook
 from bot.web.telegram import PATH as TELEGRAM_PATH
 from bot.web.telegram import TelegramWebhook, derive_secret
@@ -44,17 +47,38 @@ def messenger_api(app: App, client: httpx.AsyncClient) -> MessengerAPI:
     )
 
 
+def dashboard_config(app: App, console_admins: Sequence[str] = ()) -> DashboardConfig:
+    """The dashboard's view of the app (issue 17)."""
+    settings = app.settings
+    token = settings.telegram_bot_token
+    return DashboardConfig(
+        sessions=app.sessions,
+        content=app.content,
+        translations=app.translations,
+        clock=app.clock,
+        zone=settings.zone,
+        admin_telegram_ids=settings.admin_telegram_ids,
+        console_admins=frozenset(console_admins),
+        bot_token=token.get_secret_value() if token is not None else None,
+        session_lifetime=timedelta(hours=settings.dashboard_session_hours),
+        secure_cookies=settings.dashboard_url.startswith("https://"),
+    )
+
+
 def build_web(
     app: App,
     client: httpx.AsyncClient,
     *,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    webhooks: bool = True,
+    console_admins: Sequence[str] = (),
 ) -> WebParts:
-    """The web app with the webhooks the settings allow (Telegram needs WEBHOOK_BASE_URL)."""
+    """The web app with the webhooks the settings allow (Telegram needs WEBHOOK_BASE_URL)
+    and the dashboard; `webhooks=False`: the dashboard alone (python -m bot dashboard)."""
     settings = app.settings
     telegram: TelegramWebhook | None = None
-    if settings.telegram_bot_token is not None and settings.webhook_base_url:
+    if webhooks and settings.telegram_bot_token is not None and settings.webhook_base_url:
         token = settings.telegram_bot_token.get_secret_value()
         secret = settings.webhook_secret
         telegram = TelegramWebhook(
@@ -65,7 +89,7 @@ def build_web(
         )
     messenger: MessengerWebhook | None = None
     sender: MessengerSender | None = None
-    if settings.messenger_enabled:
+    if webhooks and settings.messenger_enabled:
         assert settings.messenger_app_secret and settings.messenger_verify_token
         api = messenger_api(app, client)
         sender = MessengerSender(
@@ -91,6 +115,7 @@ def build_web(
         messenger=messenger,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
+        routes=dashboard_routes(dashboard_config(app, console_admins)),
     )
     return WebParts(web, telegram, sender)
 
@@ -105,6 +130,25 @@ def add_messenger_notices(app: App, parts: WebParts) -> None:
             return await sender.send_waiting_notices(app.clock.now())
 
         app.jobs.add_periodic("messenger_notices", send_notices, NOTICE_INTERVAL_SECONDS)
+
+
+async def serve_dashboard(app: App, console_admins: Sequence[str] = ()) -> None:
+    """`python -m bot dashboard`: the dashboard alone on HOST:PORT (next to a polling bot,
+    whose outbox sends what the dashboard queues, such as a nudge)."""
+    settings = app.settings
+    async with httpx.AsyncClient(timeout=httpx.Timeout(20.0)) as client:
+        parts = build_web(app, client, webhooks=False, console_admins=console_admins)
+        config = uvicorn.Config(
+            parts.web,
+            host=settings.host,
+            port=settings.port,
+            lifespan="on",
+            log_config=None,
+            access_log=False,  # sign-in links carry a token: never in a log
+            proxy_headers=True,
+        )
+        log.info("dashboard listening host=%s port=%s", settings.host, settings.port)
+        await uvicorn.Server(config).serve()
 
 
 async def serve(app: App) -> None:
