@@ -9,12 +9,17 @@ from datetime import timedelta
 
 import httpx
 import uvicorn
+from sqlalchemy import select
 from starlette.applications import Starlette
 
 from bot.app.channels import telegram_channel
 from bot.app.core import App
 from bot.channels.messenger.adapter import MessengerChannel, MessengerSender
 from bot.channels.messenger.api import MessengerAPI
+from bot.db import audit_log
+from bot.db.models import ChannelIdentity, DashboardSession, Participant
+from bot.features.dashboard_access import signin
+from bot.features.dashboard_access.handlers import sign_in_link
 from bot.web.app import Hook, create_web_app
 from bot.web.dashboard.config import DashboardConfig
 from bot.web.dashboard.pages import dashboard_routes
@@ -63,6 +68,44 @@ def dashboard_config(app: App, console_admins: Sequence[str] = ()) -> DashboardC
         session_lifetime=timedelta(hours=settings.dashboard_session_hours),
         secure_cookies=settings.dashboard_url.startswith("https://"),
     )
+
+
+async def dashboard_link(app: App, participant_id: int) -> str | None:
+    """A one-time sign-in link for a participant who holds a dashboard role (for an operator:
+    `python -m bot dashboard-link`); None if there is no such participant or no such role.
+    The link is tied to their Telegram account if they have one (so ADMIN_TELEGRAM_IDS
+    count), else to their first chat account."""
+    now = app.clock.now()
+    async with app.sessions() as session, session.begin():
+        participant = await session.get(Participant, participant_id)
+        if participant is None:
+            return None
+        accounts = sorted(
+            await session.scalars(
+                select(ChannelIdentity).where(ChannelIdentity.participant_id == participant_id)
+            ),
+            key=lambda identity: (identity.channel != "telegram", identity.id),
+        )
+        channel, external = (
+            (accounts[0].channel, accounts[0].external_id) if accounts else ("cli", "")
+        )
+        probe = DashboardSession(
+            participant_id=participant_id, channel=channel, external_id=external
+        )
+        _, roles = await signin.session_roles(session, dashboard_config(app), probe)
+        if not signin.may_open(roles):
+            return None
+        ttl = timedelta(minutes=app.settings.dashboard_link_minutes)
+        token = await signin.create_link_token(session, participant_id, channel, external, now, ttl)
+        await audit_log.record(
+            session,
+            None,
+            "dashboard.link",
+            now,
+            target=f"participant:{participant_id}",
+            details={"via": "cli"},
+        )
+    return sign_in_link(app.settings.dashboard_url, token)
 
 
 def build_web(
