@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import delete, func, select
 
+from bot.content.loader import ContentStore
 from bot.db.models import (
     AuditLogEntry,
     DashboardLoginToken,
@@ -20,8 +21,12 @@ from bot.db.models import (
 )
 from bot.delivery.payload import load_replies
 from bot.features.dashboard_access.signin import digest
+from bot.features.stats.figures import compute
 from bot.kernel.clock import FakeClock
 from bot.kernel.messages import Message
+from bot.kernel.snapshot import load_snapshot
+from bot.web.dashboard import views
+from tests.conftest import VILNIUS
 from tests.integration.admin_data import add_person
 from tests.integration.dashboard_data import (
     BOT_TOKEN,
@@ -397,3 +402,17 @@ async def test_security_headers_on_every_page(
     overview = (await client.get("/dashboard/overview")).text
     assert "<script" not in overview and " style=" not in overview
     assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_the_light_snapshot_gives_the_same_figures(
+    board: Board, sessions: Sessions, clock: FakeClock, content: ContentStore
+) -> None:
+    async with sessions() as session:
+        full = await load_snapshot(session, content.index, clock.now(), VILNIUS)
+        light = await load_snapshot(session, content.index, clock.now(), VILNIUS, light=True)
+    assert compute(light) == compute(full)
+    assert [(p.id, p.lessons_done, p.score, p.behind, p.paused) for p in light.people] == [
+        (p.id, p.lessons_done, p.score, p.behind, p.paused) for p in full.people
+    ]
+    assert views.weekly_activity(light) == views.weekly_activity(full)
+    assert sum(point.active for point in views.weekly_activity(full)) > 0

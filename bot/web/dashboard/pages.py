@@ -236,9 +236,9 @@ class Dashboard:
             **values,
         )
 
-    async def _snapshot(self, db: AsyncSession) -> Snapshot:
+    async def _snapshot(self, db: AsyncSession, *, light: bool = True) -> Snapshot:
         cfg = self.config
-        return await load_snapshot(db, cfg.content.index, self.now, cfg.zone)
+        return await load_snapshot(db, cfg.content.index, self.now, cfg.zone, light=light)
 
     def _cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
         response.set_cookie(
@@ -537,7 +537,7 @@ class Dashboard:
             return self._message(
                 request, 404, N_("Not found"), N_("There is no such file."), viewer
             )
-        snapshot = await self._snapshot(db)
+        snapshot = await self._snapshot(db, light=False)
         await audit_log.record(
             db, viewer.participant.id, f"export.{kind}", self.now, details={"via": "dashboard"}
         )

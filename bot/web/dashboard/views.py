@@ -5,9 +5,10 @@ Every page reads the same Snapshot as /stats, /participants and the exports
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,21 +59,21 @@ class WeekPoint:
 
 
 def weekly_activity(snapshot: Snapshot, weeks: int = WEEKS) -> list[WeekPoint]:
-    """People who answered at least one quiz question, per week, the last `weeks` weeks."""
+    """People who answered at least one quiz question, per week, the last `weeks` weeks
+    (weeks from Monday, in the course's time zone)."""
     today = snapshot.today
     this_monday = today - timedelta(days=today.weekday())
     mondays = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    active: dict[date, set[int]] = {monday: set() for monday in mondays}
-    first = mondays[0]
+    # each week's start as an aware moment: an answer's week is one bisect away
+    starts = [datetime.combine(m, time(0), snapshot.zone).astimezone(UTC) for m in mondays]
+    active: list[set[int]] = [set() for _ in mondays]
+    first = starts[0]
     for person in snapshot.people:
         for answer in person.answers:
-            day = answer.answered_at.astimezone(snapshot.zone).date()
-            if day < first:
-                continue
-            monday = day - timedelta(days=day.weekday())
-            if monday in active:
-                active[monday].add(person.id)
-    return [WeekPoint(monday, len(active[monday])) for monday in mondays]
+            moment = answer.answered_at
+            if moment >= first:
+                active[bisect_right(starts, moment) - 1].add(person.id)
+    return [WeekPoint(monday, len(ids)) for monday, ids in zip(mondays, active, strict=True)]
 
 
 @dataclass(frozen=True)
