@@ -51,16 +51,24 @@ from bot.web.dashboard.config import DashboardConfig  # noqa: E402
 from bot.web.dashboard.pages import dashboard_routes  # noqa: E402
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
-FIRST = ["Rūta", "Jonas", "Ona", "Aušra", "Gintarė", "Žydrūnas", "Eglė", "Vytautas", "Laima",
-         "Dalia", "Šarūnas", "Ieva", "Kęstutis", "Milda", "Tomas", "Živilė"]  # fmt: skip
-LAST = ["Kazlauskienė", "Petraitis", "Žemaitytė", "Šalčius", "Čepaitė", "Jankauskas",
-        "Vaitkutė", "Mockus", "Būtėnaitė", "Grigas"]  # fmt: skip
+# (first name, surname) pairs that agree: a woman's surname ends in -ienė, -aitė, -ytė, ...
+WOMEN = ["Rūta", "Ona", "Aušra", "Gintarė", "Eglė", "Laima", "Dalia", "Ieva", "Milda", "Živilė"]
+MEN = ["Jonas", "Žydrūnas", "Vytautas", "Šarūnas", "Kęstutis", "Tomas", "Mindaugas"]
+WOMEN_LAST = ["Kazlauskienė", "Žemaitytė", "Čepaitė", "Vaitkutė", "Būtėnaitė", "Jankauskienė"]
+MEN_LAST = ["Petraitis", "Šalčius", "Jankauskas", "Mockus", "Grigas", "Kazlauskas"]
 IDEAS = ["Renginių kalendorius svetainėje", "Instagramo paskyra bibliotekai",
          "Naujienlaiškis „Šviesa“", "Nuotraukų galerija su aprašymais",
          "Vaizdo pasakojimai apie kraštiečius"]  # fmt: skip
 STEPS = ["Susitarti su vadovu", "Sukurti paskyrą", "Paskelbti pirmąjį įrašą",
          "Pakviesti bendruomenę", "Įvertinti rezultatus"]  # fmt: skip
 ADMIN_USER = "admin"
+
+
+def name(rng: random.Random) -> str:
+    """A Lithuanian name whose parts agree."""
+    if rng.random() < 0.7:  # culture workers are mostly women
+        return f"{rng.choice(WOMEN)} {rng.choice(WOMEN_LAST)}"
+    return f"{rng.choice(MEN)} {rng.choice(MEN_LAST)}"
 
 
 async def populate(
@@ -105,24 +113,28 @@ async def populate(
         )
         for role in ("admin", "trainer", "coordinator"):
             session.add(RoleGrant(participant_id=admin.id, role=role, granted_at=now))
-        rows = []
+        # each person's pace: answers spread evenly from their start to their last visit
+        plans = []
         for _ in range(people):
-            joined = now - timedelta(days=rng.randint(20, 90))
-            rows.append(
-                {
-                    "language": "lt" if rng.random() < 0.9 else "en",
-                    "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                    "municipality": rng.choice(places),
-                    "institution": "Kultūros centras",
-                    "role": rng.choice(roles),
-                    "cohort_id": rng.choice(cohorts).id,
-                    "privacy_accepted_at": joined,
-                    "onboarded_at": joined,
-                    "created_at": joined,
-                    "last_seen_at": now - timedelta(hours=rng.randint(0, 24 * 40)),
-                    "preferred_time": time(rng.choice((8, 12, 17)), 0),
-                }
-            )
+            began = now - timedelta(days=rng.uniform(21, 84))
+            last = now - timedelta(days=rng.uniform(0, 20) ** 1.5 / 4)
+            plans.append((began, last))
+        rows = [
+            {
+                "language": "lt" if rng.random() < 0.9 else "en",
+                "name": name(rng),
+                "municipality": rng.choice(places),
+                "institution": "Kultūros centras",
+                "role": rng.choice(roles),
+                "cohort_id": rng.choice(cohorts).id,
+                "privacy_accepted_at": began,
+                "onboarded_at": began,
+                "created_at": began,
+                "last_seen_at": last,
+                "preferred_time": time(rng.choice((8, 12, 17)), 0),
+            }
+            for began, last in plans
+        ]
         ids = list(await session.scalars(insert(Participant).returning(Participant.id), rows))
         await session.execute(
             insert(ChannelIdentity),
@@ -153,11 +165,11 @@ async def populate(
                 counts[k] += 1
             elif sum(counts) > answers and counts[k] > 1:
                 counts[k] -= 1
-        for enrollment, count in zip(enrollments, counts, strict=True):
+        for enrollment, count, (began, last) in zip(enrollments, counts, plans, strict=True):
             lessons_seen: dict[str, datetime] = {}
+            step = (last - began - timedelta(hours=1)) / count
             for k, (lesson_id, question_id) in enumerate(questions[:count]):
-                moment = now - timedelta(weeks=12) + timedelta(hours=20 * k + rng.randint(0, 30))
-                moment = min(moment, now - timedelta(minutes=5))
+                moment = began + step * k + timedelta(minutes=rng.randint(0, 50))
                 lessons_seen.setdefault(lesson_id, moment)
                 answered.append(
                     {
@@ -181,9 +193,10 @@ async def populate(
                 status=rng.choice(("planned", "in_progress", "in_progress", "done")),
                 created_at=now - timedelta(days=20), started_at=now - timedelta(days=18),
             )  # fmt: skip
+            idea.done_at = now - timedelta(days=2) if idea.status == "done" else None
             session.add(idea)
             await session.flush()
-            done = rng.randint(0, len(STEPS))
+            done = len(STEPS) if idea.done_at else rng.randint(0, len(STEPS) - 1)
             for position, text in enumerate(STEPS, start=1):
                 session.add(
                     IdeaStep(

@@ -15,14 +15,19 @@ NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
 
 def init_data(
-    token: str = TOKEN, *, age: timedelta = timedelta(minutes=1), user_id: int = 4242, **extra: str
+    token: str = TOKEN,
+    *,
+    age: timedelta = timedelta(minutes=1),
+    user_id: int = 4242,
+    now: datetime = NOW,
+    **extra: str,
 ) -> str:
     """initData as Telegram builds it, signed with the documented algorithm written out here
     independently of the code under test."""
     fields = {
         "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
         "user": json.dumps({"id": user_id, "first_name": "Rūta", "language_code": "lt"}),
-        "auth_date": str(int((NOW - age).timestamp())),
+        "auth_date": str(int((now - age).timestamp())),
         **extra,
     }
     check = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))

@@ -51,7 +51,7 @@ def bars(groups: list[BarGroup], first_name: str, second_name: str, title: str) 
 
 def line(points: list[tuple[str, int]], title: str) -> Markup:
     """A line of values over labelled steps (weeks), with its points marked and numbered."""
-    width, height, left, right, top, bottom = 320, 150, 24, 8, 14, 26
+    width, height, left, right, top, bottom = 320, 150, 24, 18, 14, 26
     top_value = max([1, *(value for _, value in points)])
     steps = max(1, len(points) - 1)
     inner_w, inner_h = width - left - right, height - top - bottom
@@ -71,13 +71,14 @@ def line(points: list[tuple[str, int]], title: str) -> Markup:
         f'<text class="value" x="0" y="{top + inner_h}">0</text>',
         f'<polyline class="line" points="{path}"/>',
     ]
-    every = max(1, len(points) // 6)
+    every = max(1, -(-len(points) // 5))  # at most five labels, the newest always
+    last = len(points) - 1
     for n, ((label, value), (x, y)) in enumerate(zip(points, coords, strict=True)):
         parts.append(
             f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3"><title>'
             f"{escape(label)}: {value}</title></circle>"
         )
-        if n % every == 0 or n == len(points) - 1:
+        if (last - n) % every == 0:
             parts.append(f'<text class="tick" x="{x:.1f}" y="{height - 8}">{escape(label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
