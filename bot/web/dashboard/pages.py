@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,7 +146,7 @@ class Dashboard:
         status: int = 200,
         *,
         here: str = "/dashboard/",
-        **values: object,
+        **values: Any,
     ) -> Response:
         return HTMLResponse(
             self.pages.render(name, tr, request_path=here, **values), status_code=status
@@ -220,7 +221,7 @@ class Dashboard:
         return endpoint
 
     def _page(
-        self, request: Request, name: str, viewer: Viewer, current: str, **values: object
+        self, request: Request, name: str, viewer: Viewer, current: str, **values: Any
     ) -> Response:
         return self._html(
             name,
@@ -466,7 +467,7 @@ class Dashboard:
             detail=detail,
             nonce=secrets.token_urlsafe(16),
             sent=request.query_params.get("sent") == "1",
-            status_label=lambda code: viewer.tr.gettext(views.IDEA_STATUS.get(code, code)),
+            status_label=lambda code: views.idea_status(viewer.tr, code),
             note_max=NOTE_MAX,
         )
 
@@ -516,7 +517,7 @@ class Dashboard:
             chosen_status=status,
             statuses=views.IDEA_STATUS,
             all_municipalities=[m.value for m in Municipality],
-            status_label=lambda code: viewer.tr.gettext(views.IDEA_STATUS.get(code, code)),
+            status_label=lambda code: views.idea_status(viewer.tr, code),
             linked=viewer.may(PERSON_ROLES),
         )
 

@@ -35,6 +35,11 @@ IDEA_STATUS = {
 }
 
 
+def idea_status(tr: Translator, code: str) -> str:
+    """An idea's status in the reader's words."""
+    return tr.gettext(IDEA_STATUS.get(code, code))
+
+
 def percent(value: int | None) -> str:
     """A whole percentage, or a dash."""
     return "—" if value is None else f"{value} %"
@@ -155,7 +160,7 @@ class Filters:
 
     def query(self, **changes: object) -> str:
         """The query string of these filters with some changed (for links)."""
-        values = {
+        values: dict[str, object] = {
             "cohort": self.cohort,
             "municipality": self.municipality,
             "paused": None if self.paused is None else ("yes" if self.paused else "no"),
@@ -360,7 +365,8 @@ async def broadcasts(session: AsyncSession, tr: Translator, limit: int = 100) ->
             .where(OutboxMessage.broadcast_id.in_(list(counts)))
             .group_by(OutboxMessage.broadcast_id, OutboxMessage.state)
         ):
-            counts[int(broadcast_id)][state] = int(count)
+            if broadcast_id is not None:
+                counts[broadcast_id][state] = int(count)
     rows = []
     for broadcast in found:
         live = counts[broadcast.id]
