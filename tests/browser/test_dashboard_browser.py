@@ -273,7 +273,7 @@ def test_every_page_sorting_filtering_and_a_nudge(
     notice = WebDriverWait(browser, 10).until(
         lambda d: d.find_element(By.CSS_SELECTOR, ".notice.ok")
     )
-    assert "Priminimas išsiųstas" in notice.text
+    assert "Priminimas siunčiamas" in notice.text
 
     async def nudges() -> list[OutboxMessage]:
         async with server.sessions() as session:

@@ -342,7 +342,7 @@ async def test_a_nudge_goes_through_the_outbox(
     assert "Tomas Treneris" in message.text and "&lt;b&gt;rytoj&lt;/b&gt;" in message.text
     assert message.buttons[0][0].payload == "cmd:next"
     shown = await client.get(sent.headers["location"])
-    assert "Priminimas išsiųstas" in shown.text
+    assert "Priminimas siunčiamas" in shown.text
 
 
 async def test_a_post_without_the_csrf_token_is_refused(
