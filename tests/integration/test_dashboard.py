@@ -21,6 +21,7 @@ from bot.db.models import (
 )
 from bot.delivery.payload import load_replies
 from bot.features.dashboard_access.signin import digest
+from bot.features.privacy.queries import erase, personal_data
 from bot.features.stats.figures import compute
 from bot.kernel.clock import FakeClock
 from bot.kernel.messages import Message
@@ -416,3 +417,23 @@ async def test_the_light_snapshot_gives_the_same_figures(
     ]
     assert views.weekly_activity(light) == views.weekly_activity(full)
     assert sum(point.active for point in views.weekly_activity(full)) > 0
+
+
+async def test_mydata_names_the_sessions_without_their_secrets_and_erasure_ends_them(
+    board: Board, sessions: Sessions, clock: FakeClock
+) -> None:
+    client, ids = board
+    await sign_in(client, sessions, clock, ids, "trainer")
+    page = await client.get("/dashboard/participants")
+    async with sessions() as session:
+        data = await personal_data(session, ids["tom"])
+    (signed,) = data["dashboard_sessions"]
+    assert signed["token_hash"] == signed["csrf_token"] == "(hidden)"
+    assert csrf_of(page) not in json.dumps(data)
+    (link,) = data["dashboard_login_tokens"]
+    assert link["token_hash"] == "(hidden)" and link["used_at"] is not None
+    async with sessions() as session, session.begin():
+        await erase(session, ids["tom"])
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(DashboardSession)) == 0
+    assert (await client.get("/dashboard/participants")).status_code == 303

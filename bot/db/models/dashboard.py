@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models.base import Base
 
+# Credentials: /mydata says they exist but never shows their values.
+SECRET = {"secret": True}
+
 
 class DashboardLoginToken(Base):
     """A one-time sign-in link (/dashboard/login/<token>): only the token's SHA-256 is kept;
@@ -18,7 +21,7 @@ class DashboardLoginToken(Base):
     __tablename__ = "dashboard_login_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=SECRET)
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
@@ -36,13 +39,13 @@ class DashboardSession(Base):
     __tablename__ = "dashboard_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=SECRET)
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
-    csrf_token: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64), info=SECRET)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     last_seen_at: Mapped[datetime]

@@ -168,15 +168,11 @@ class Dashboard:
         )
 
     def _role_labels(self, viewer: Viewer | None) -> str:
+        """The viewer's dashboard roles, in their words (admin first)."""
         if viewer is None:
             return ""
-        held = [viewer.tr.gettext(ROLE_LABELS[r]) for r in (ADMIN, TRAINER, COORDINATOR)]
-        mine = [
-            label
-            for role, label in zip((ADMIN, TRAINER, COORDINATOR), held, strict=True)
-            if role in viewer.roles
-        ]
-        return ", ".join(mine)
+        held = [role for role in (ADMIN, TRAINER, COORDINATOR) if role in viewer.roles]
+        return ", ".join(viewer.tr.gettext(ROLE_LABELS[role]) for role in held)
 
     async def _viewer(self, request: Request, db: AsyncSession) -> Viewer | None:
         signed_in = await signin.find_session(db, request.cookies.get(SESSION_COOKIE), self.now)

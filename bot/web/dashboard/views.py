@@ -9,6 +9,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,11 +46,11 @@ def percent(value: int | None) -> str:
     return "—" if value is None else f"{value} %"
 
 
-def local_time(moment: datetime | None, snapshot_zone: object) -> str:
+def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
     """A moment in the course's time zone, as the tables show it."""
     if moment is None:
         return "—"
-    return moment.astimezone(snapshot_zone).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 # --- Overview ---------------------------------------------------------------------------
