@@ -138,9 +138,8 @@ def render(replies: list[Outbound]) -> list[Part]:
             parts += _caption(reply.caption) if reply.caption else []
         elif isinstance(reply, Message):
             text = html_to_text(reply.text)
-            buttons = [
-                b for row in reply.buttons for b in row if not b.url
-            ]  # addresses: in the text
+            # a button that opens an address has no Messenger form here: the text gives it
+            buttons = [b for row in reply.buttons for b in row if not b.url]
             if buttons:
                 parts += _with_buttons(text, buttons)
             else:
