@@ -1,4 +1,5 @@
-"""Command line: run the bot, chat in a terminal, migrate the database, check the content."""
+"""Command line: run the bot, chat in a terminal, serve the dashboard, migrate the database,
+check the content."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.app import build_app, console_channel, telegram_channel
-from bot.app.web import serve
+from bot.app.web import dashboard_link, serve, serve_dashboard
 from bot.config import Settings
 from bot.content import cli as content_cli
 from bot.content.loader import ContentError
@@ -46,6 +47,26 @@ def _parser() -> argparse.ArgumentParser:
         help="preview one lesson: start at it on a throwaway database, without onboarding",
     )
     chat.add_argument("--language", choices=("lt", "en"), help="the preview participant's language")
+    dashboard = commands.add_parser(
+        "dashboard", help="serve the course dashboard on HOST:PORT (next to a polling bot)"
+    )
+    dashboard.add_argument(
+        "--console-admin",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a terminal user (python -m bot chat --user NAME) who is an admin here too",
+    )
+    link = commands.add_parser(
+        "dashboard-link", help="print a one-time sign-in link to the dashboard for someone"
+    )
+    link.add_argument(
+        "--participant",
+        metavar="ID",
+        type=int,
+        required=True,
+        help="the participant's number (#ID in /participants); they need a dashboard role",
+    )
     commands.add_parser("migrate", help="upgrade the database to the newest schema")
     content = commands.add_parser("content", help="work with the course content")
     content_cli.add_commands(content)
@@ -111,6 +132,32 @@ async def _serve(settings: Settings) -> None:
         log.info("stopped")
 
 
+async def _dashboard(settings: Settings, console_admins: list[str]) -> None:
+    app = await build_app(settings)
+    try:
+        await serve_dashboard(app, console_admins)
+    finally:
+        await app.aclose()
+
+
+async def _dashboard_link(settings: Settings, participant_id: int) -> int:
+    app = await build_app(settings)
+    try:
+        link = await dashboard_link(app, participant_id)
+    finally:
+        await app.aclose()
+    if link is None:
+        print(
+            f"Participant {participant_id} does not exist or holds no trainer, coordinator "
+            "or admin role (give one with /grant).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    minutes = settings.dashboard_link_minutes
+    print(f"One-time sign-in link (works once, for {minutes} min):\n{link}")
+    return 0
+
+
 async def _chat(settings: Settings, user: str, admin: bool = False) -> None:
     app = await build_app(settings, console_admins=[user] if admin else [])
     try:
@@ -126,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = _settings()
     secrets = settings.secrets()
-    configure_logging(settings.log_level if args.command != "chat" else "WARNING", secrets)
+    quiet = args.command in ("chat", "dashboard-link")
+    configure_logging("WARNING" if quiet else settings.log_level, secrets)
     try:
         if args.command == "run" and (args.webhook or settings.webhook_base_url):
             return _run_webhook(settings)
@@ -147,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         elif args.command == "chat":
             asyncio.run(_chat(settings, args.user, args.admin))
+        elif args.command == "dashboard":
+            asyncio.run(_dashboard(settings, args.console_admin))
+        elif args.command == "dashboard-link":
+            return asyncio.run(_dashboard_link(settings, args.participant))
         elif args.command == "migrate":
             upgrade(settings.database_url)
             print("The database is up to date.")

@@ -60,8 +60,12 @@ class Settings(BaseSettings):
     messenger_rate_per_second: float = Field(default=40, ge=1)
     outbox_lease_seconds: float = Field(default=15, ge=3)
     task_shutdown_seconds: float = Field(default=20, ge=0)
-    # --- certificates (issue 16): where people open <URL>/verify/<code> (the QR code) ---
+    # --- the web app's pages: certificate checks (issue 16), the dashboard (issue 17) ---
+    # Their public address: certificates' QR codes lead to <it>/verify/<code>, sign-in links and
+    # Telegram's Mini App button (https:// only) to <it>/dashboard. Empty: WEBHOOK_BASE_URL.
     public_base_url: str | None = None
+    dashboard_session_hours: float = Field(default=8, gt=0, le=24 * 7)
+    dashboard_link_minutes: int = Field(default=10, ge=1, le=60)
 
     @field_validator(
         "telegram_bot_token",
@@ -77,13 +81,6 @@ class Settings(BaseSettings):
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("public_base_url")
-    @classmethod
-    def _web_address(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("PUBLIC_BASE_URL is a web address, e.g. https://coach.example.org")
-        return value.rstrip("/") if value else value
-
     @property
     def verify_base_url(self) -> str:
         """Where certificates' QR codes point: PUBLIC_BASE_URL, else WEBHOOK_BASE_URL."""
@@ -94,6 +91,13 @@ class Settings(BaseSettings):
     def _https_webhook(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("https://"):
             raise ValueError("must start with https:// (Telegram and Messenger require TLS)")
+        return value.rstrip("/") if value else value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// on a local network)")
         return value.rstrip("/") if value else value
 
     @field_validator("webhook_secret")
@@ -167,6 +171,16 @@ class Settings(BaseSettings):
             self.messenger_verify_token,
             self.messenger_page_access_token,
         )
+
+    @property
+    def dashboard_url(self) -> str:
+        """Where the dashboard is reached from outside (no trailing slash)."""
+        if self.public_base_url:
+            return self.public_base_url
+        if self.webhook_base_url:
+            return self.webhook_base_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
 
     def secrets(self) -> list[str]:
         """Every secret value that must never appear in a log line."""

@@ -110,6 +110,8 @@ async def build_app(
         bot_username=settings.bot_username or "",
         link_code_ttl=timedelta(minutes=settings.link_code_minutes),
         public_base_url=settings.verify_base_url,
+        dashboard_url=settings.dashboard_url,
+        dashboard_link_ttl=timedelta(minutes=settings.dashboard_link_minutes),
         ideas=build_coach(
             content,
             FetchPolicy(

@@ -7,6 +7,7 @@ from bot.features.broadcasts import handlers as broadcasts
 from bot.features.certificates import handlers as certificates
 from bot.features.cohorts import handlers as cohorts
 from bot.features.content_admin import handlers as content_admin
+from bot.features.dashboard_access import handlers as dashboard_access
 from bot.features.exports import handlers as exports
 from bot.features.ideas import handlers as ideas
 from bot.features.ideas import partners, stuck
@@ -36,6 +37,7 @@ FEATURES = (
     stuck,
     partners,
     broadcasts,
+    dashboard_access,
 )
 
 

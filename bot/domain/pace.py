@@ -33,6 +33,7 @@ def is_lesson_day(day: date, weekdays: str = WEEKDAYS) -> bool:
     return str(day.isoweekday()) in weekdays and day not in _holidays(day.year)
 
 
+@lru_cache(maxsize=4096)  # a report asks it for every participant; a cohort shares its start
 def lesson_days_before(start: date, today: date, weekdays: str = WEEKDAYS) -> int:
     """Lesson days from `start` (included) to `today` (excluded)."""
     days, cursor = 0, start

@@ -45,6 +45,10 @@ class Deps:
     bot_username: str = ""
     # How long a /link code works (LINK_CODE_MINUTES).
     link_code_ttl: timedelta = timedelta(minutes=30)
+    # The course dashboard's public address (no trailing slash; https:// gives /dashboard a
+    # Telegram Mini App button) and how long its one-time sign-in links work (issue 17).
+    dashboard_url: str = ""
+    dashboard_link_ttl: timedelta = timedelta(minutes=10)
     # The improvement-idea coach (issue 6): its catalogue, page fetcher and background checks;
     # built on first use with the safe default policy when not given.
     ideas: IdeaCoach | None = None

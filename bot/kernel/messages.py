@@ -40,10 +40,16 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Button:
-    """A button: its label (plain text) and the payload sent back when pressed."""
+    """A button: its label (plain text) and the payload sent back when pressed.
+
+    With `url` it opens that address instead (no payload comes back); with `web_app` too, on
+    Telegram it opens the address as a Mini App (https only). Channels without such buttons
+    leave them out: put the address in the text as well."""
 
     label: str
-    payload: str
+    payload: str = ""
+    url: str = ""
+    web_app: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from bot.db.models import (
 )
 from bot.features.broadcasts import handlers as broadcasts
 from bot.features.cohorts import handlers as cohorts
+from bot.features.dashboard_access import handlers as dashboard
 from bot.features.exports import handlers as exports
 from bot.features.people import handlers as people
 from bot.features.roles import handlers as roles_feature
@@ -45,6 +46,7 @@ COMMANDS = {
     "export": {COORDINATOR, ADMIN},
     "broadcast": {TRAINER, ADMIN},
     "broadcasts": {TRAINER, ADMIN},
+    "dashboard": {TRAINER, COORDINATOR, ADMIN},
 }
 # button payload (with {target}) -> who may press it
 BUTTONS = {
@@ -60,7 +62,7 @@ BUTTONS = {
 
 def test_the_matrix_covers_every_privileged_command_and_button() -> None:
     registry = Registry()
-    for feature in (roles_feature, cohorts, people, stats, exports, broadcasts):
+    for feature in (roles_feature, cohorts, people, stats, exports, broadcasts, dashboard):
         feature.register(registry)
     assert {name for name, spec in registry.commands.items() if spec.roles} == set(COMMANDS)
     assert {p.split(":")[0] for p in BUTTONS} == set(registry.buttons)

@@ -162,5 +162,10 @@ async def test_settings_build_the_webhook_app(database_url: str, tmp_path: Path)
                         handshake = {"hub.mode": "subscribe", "hub.verify_token": "verify"}
                         answer = await c.get("/messenger/webhook", params=handshake)
                         assert answer.status_code == 200
+                        # the dashboard is served by the same app (issue 17)
+                        signin = await c.get("/dashboard/signin")
+                        assert signin.status_code == 200 and "/dashboard" in signin.text
+                        mini_app = await c.get("/dashboard/app")
+                        assert 'name="initData"' in mini_app.text
         finally:
             await app.aclose()

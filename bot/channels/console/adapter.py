@@ -155,9 +155,10 @@ class ConsoleChannel:
 
     def _message(self, message: Message) -> str:
         text = html_to_text(message.text)
-        if not message.buttons:
+        pressable = [button for row in message.buttons for button in row if not button.url]
+        if not pressable:  # a button that opens an address: the text gives the address
             return text
-        self._buttons = [button for row in message.buttons for button in row]
+        self._buttons = pressable
         self._last_text = text
         keys = self.keys()
         options = "\n".join(f"  [{k}] {b.label}" for k, b in zip(keys, self._buttons, strict=True))

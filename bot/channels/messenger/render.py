@@ -120,7 +120,7 @@ def render(replies: list[Outbound]) -> list[Part]:
             parts += [{"text": reply.text}] if reply.text else []
         elif isinstance(reply, EditSource):
             if reply.buttons:
-                buttons = [b for row in reply.buttons for b in row]
+                buttons = [b for row in reply.buttons for b in row if not b.url]
                 parts += _with_buttons(html_to_text(reply.text or ""), buttons)
         elif isinstance(reply, Image):
             parts.append(
@@ -138,7 +138,8 @@ def render(replies: list[Outbound]) -> list[Part]:
             parts += _caption(reply.caption) if reply.caption else []
         elif isinstance(reply, Message):
             text = html_to_text(reply.text)
-            buttons = [b for row in reply.buttons for b in row]
+            # a button that opens an address has no Messenger form here: the text gives it
+            buttons = [b for row in reply.buttons for b in row if not b.url]
             if buttons:
                 parts += _with_buttons(text, buttons)
             else:

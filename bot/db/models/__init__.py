@@ -7,6 +7,7 @@ from bot.db.models.base import Base
 from bot.db.models.certificates import Certificate
 from bot.db.models.cohorts import Broadcast, Cohort
 from bot.db.models.course import Answer, Enrollment, LessonDelivery, Reflection, ReviewCard
+from bot.db.models.dashboard import DashboardLoginToken, DashboardSession
 from bot.db.models.ideas import Idea, IdeaNote, IdeaStep, SelfAuditAnswer, WebAudit
 from bot.db.models.outbox import OutboxMessage, ProcessedUpdate, TrackedTask
 from bot.db.models.people import ChannelIdentity, DialogueState, LinkCode, Participant
@@ -20,6 +21,8 @@ __all__ = [
     "Certificate",
     "ChannelIdentity",
     "Cohort",
+    "DashboardLoginToken",
+    "DashboardSession",
     "DialogueState",
     "Enrollment",
     "Idea",

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Base, Certificate, Participant
 
 ROOT = "participants"
+HIDDEN = "(hidden)"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _shown(table: Table, key: str, value: Any) -> Any:
+    """A column's value as /mydata shows it: credentials (info={"secret": True}, such as a
+    dashboard session's token digest) are named but not given."""
+    column = table.c.get(key)
+    if column is not None and column.info.get("secret"):
+        return HIDDEN
+    return _plain(value)
+
+
 async def personal_data(session: AsyncSession, participant_id: int) -> dict[str, Any]:
     """Everything stored about one participant, table by table, as JSON-ready values."""
     profile = (
@@ -96,7 +106,10 @@ async def personal_data(session: AsyncSession, participant_id: int) -> dict[str,
             continue
         rows = (await session.execute(_linked_rows(route, participant_id))).mappings().all()
         if rows:
-            data[name] = [{key: _plain(value) for key, value in row.items()} for row in rows]
+            table = route[0].table
+            data[name] = [
+                {key: _shown(table, key, value) for key, value in row.items()} for row in rows
+            ]
     return data
 
 
