@@ -41,7 +41,15 @@ DRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
 BOT_TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 TELEGRAM_ID = 4242
 WIDTHS = {"phone": 360, "laptop": 1280}
-PAGES = ("overview", "participants", "participant", "ideas", "broadcasts", "downloads")
+PAGES = (
+    "overview",
+    "participants",
+    "participant",
+    "ideas",
+    "broadcasts",
+    "certificates",
+    "downloads",
+)
 T = TypeVar("T")
 
 try:

@@ -17,9 +17,11 @@ from bot.db.models import (
     DashboardLoginToken,
     DashboardSession,
     OutboxMessage,
+    Participant,
     RoleGrant,
 )
 from bot.delivery.payload import load_replies
+from bot.features.certificates import records as certificate_records
 from bot.features.dashboard_access.signin import digest
 from bot.features.privacy.queries import erase, personal_data
 from bot.features.stats.figures import compute
@@ -49,6 +51,8 @@ PAGES = {
     "/dashboard/participants/{ruta}": {"trainer", "admin"},
     "/dashboard/ideas": {"trainer", "admin"},
     "/dashboard/broadcasts": {"trainer", "admin"},
+    "/dashboard/certificates": {"trainer", "coordinator", "admin"},
+    "/dashboard/certificates?show=working": {"trainer", "coordinator", "admin"},
     "/dashboard/downloads": {"coordinator", "admin"},
     "/dashboard/downloads/csv": {"coordinator", "admin"},
 }
@@ -194,7 +198,7 @@ async def test_every_page_against_every_role(
             assert "Ruta" not in page.text and "Rūta" not in page.text
     nav = (await client.get("/dashboard/participants")).text
     for path, allowed in PAGES.items():
-        if "{" not in path and path.count("/") == 2:
+        if "{" not in path and "?" not in path and path.count("/") == 2:
             assert (f'href="{path}"' in nav) == (who in allowed), (who, path)
 
 
@@ -437,3 +441,35 @@ async def test_mydata_names_the_sessions_without_their_secrets_and_erasure_ends_
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(DashboardSession)) == 0
     assert (await client.get("/dashboard/participants")).status_code == 303
+
+
+async def test_the_certificates_page_lists_the_register_and_who_is_close(
+    board: Board, sessions: Sessions, clock: FakeClock, content: ContentStore
+) -> None:
+    client, ids = board
+    async with sessions() as session, session.begin():
+        ruta = await session.get(Participant, ids["ruta"])
+        assert ruta is not None
+        rules = content.index.course.certificate
+        assert rules is not None
+        progress = await certificate_records.progress_of(
+            session, ruta.id, content.index, rules, clock.now().date(), VILNIUS
+        )
+        issued = await certificate_records.issue(
+            session, ruta, content.index, rules, progress, clock.now(), issued_by=ids["tom"],
+            reason="dalyvavo gyvai",
+        )  # fmt: skip
+        number, code = issued.number, issued.code
+    await sign_in(client, sessions, clock, ids, "coordinator")
+    page = (await client.get("/dashboard/certificates")).text
+    assert number in page and "Rūta Žemaitytė" in page and f'href="/verify/{code}"' in page
+    assert "galioja" in page and f"#{ids['tom']}" in page
+    working = (await client.get("/dashboard/certificates?show=working")).text
+    assert "Jonas Šalčius" in working and "Rūta Žemaitytė" not in working
+    assert "modulyje liko" in working  # what is missing, in words
+    assert f'href="/dashboard/participants/{ids["jonas"]}"' not in working  # coordinators: no
+    await sign_in(client, sessions, clock, ids, "trainer")
+    working = (await client.get("/dashboard/certificates?show=working&page=99")).text
+    assert f'href="/dashboard/participants/{ids["jonas"]}"' in working  # trainers: linked
+    ready = (await client.get("/dashboard/certificates?show=ready")).text
+    assert "Nieko nėra." in ready

@@ -18,7 +18,8 @@ from bot.domain.certificates import Missing, normal_code
 from bot.domain.profile import Command
 from bot.features.certificates import bundle, records
 from bot.features.certificates.pdf import Holder, filename, hours_text, render
-from bot.kernel.context import Context, fill, menu_buttons, rows
+from bot.features.certificates.texts import missing_text
+from bot.kernel.context import Context, escape, fill, menu_buttons, rows
 from bot.kernel.i18n import N_, Translator
 from bot.kernel.labels import municipality_name
 from bot.kernel.messages import Button, Document, EditSource, Message, Outbound
@@ -41,29 +42,8 @@ def _no_certificate(ctx: Context) -> list[Outbound]:
 
 
 def _missing_line(ctx: Context, item: Missing) -> str:
-    if item.kind == "lessons":
-        module = next(
-            (n for n, m in enumerate(ctx.index.course.modules, start=1) if m.id == item.module_id),
-            0,
-        )
-        template = ctx.tr.ngettext(
-            "{n} lesson of module {module} left",
-            "{n} lessons of module {module} left",
-            item.count,
-        )
-        return "• " + fill(template, n=item.count, module=module)
-    if item.kind == "score":
-        return "• " + fill(
-            ctx._("an average quiz score of {needed}% (yours is {score}%)"),
-            needed=item.needed,
-            score=item.needed - item.count,
-        )
-    template = ctx.tr.ngettext(
-        "{n} improvement idea with a step carried out",
-        "{n} improvement ideas with a step carried out",
-        item.count,
-    )
-    return "• " + fill(template, n=item.count) + " (/ideas)"
+    line = "• " + escape(missing_text(ctx.tr, ctx.index.course, item))
+    return line + " (/ideas)" if item.kind == "ideas" else line
 
 
 def _holder(tr: Translator, person: Participant | None) -> Holder:

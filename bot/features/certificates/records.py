@@ -213,3 +213,84 @@ async def holders(session: AsyncSession, ids: set[int]) -> dict[int, Participant
         return {}
     found = await session.scalars(select(Participant).where(Participant.id.in_(sorted(ids))))
     return {person.id: person for person in found}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An onboarded participant without a certificate in force, and what they still miss."""
+
+    participant: Participant
+    missing: list[Missing]
+
+    @property
+    def ready(self) -> bool:
+        """Whether they meet the criteria (and could ask with /certificate)."""
+        return not self.missing
+
+
+async def pending(
+    session: AsyncSession, index: CourseIndex, rules: CertificateRules
+) -> list[Pending]:
+    """Everyone onboarded who holds no certificate in force, with what they miss: a handful
+    of queries for the whole course, whatever its size (the dashboard's Certificates page)."""
+    course_id = index.course.id
+    holding = select(Certificate.participant_id).where(
+        Certificate.course_id == course_id,
+        Certificate.revoked_at.is_(None),
+        Certificate.participant_id.is_not(None),
+    )
+    people = list(
+        await session.scalars(
+            select(Participant)
+            .where(Participant.onboarded_at.is_not(None), Participant.id.not_in(holding))
+            .order_by(Participant.name, Participant.id)
+        )
+    )
+    completed: dict[int, set[str]] = {}
+    for participant_id, lesson_id in await session.execute(
+        select(Enrollment.participant_id, LessonDelivery.lesson_id)
+        .join(LessonDelivery, LessonDelivery.enrollment_id == Enrollment.id)
+        .where(Enrollment.course_id == course_id, LessonDelivery.completed_at.is_not(None))
+    ):
+        completed.setdefault(participant_id, set()).add(lesson_id)
+    scores: dict[int, list[int]] = {}
+    for participant_id, question_id, is_correct in await session.execute(
+        select(Enrollment.participant_id, Answer.question_id, Answer.is_correct)
+        .join(Answer, Answer.enrollment_id == Enrollment.id)
+        .where(Enrollment.course_id == course_id, Answer.is_correct.is_not(None))
+    ):
+        if index.question(question_id) is not None:
+            tally = scores.setdefault(participant_id, [0, 0])
+            tally[0] += bool(is_correct)
+            tally[1] += 1
+    with_steps = await session.execute(
+        select(Idea.participant_id, func.count(func.distinct(Idea.id)))
+        .join(IdeaStep, IdeaStep.idea_id == Idea.id)
+        .where(IdeaStep.done_at.is_not(None))
+        .group_by(Idea.participant_id)
+    )
+    ideas = {participant_id: int(count) for participant_id, count in with_steps}
+    criteria = criteria_of(rules)
+    found = []
+    for person in people:
+        done = completed.get(person.id, set())
+        modules = tuple(
+            ModuleDone(
+                module.id, sum(lesson.id in done for lesson in module.lessons), len(module.lessons)
+            )
+            for module in index.course.modules
+        )
+        correct, scored = scores.get(person.id, [0, 0])
+        standing = Standing(modules, score_percent(correct, scored), int(ideas.get(person.id, 0)))
+        found.append(Pending(person, missing(criteria, standing)))
+    return found
+
+
+async def register_of(session: AsyncSession, course_id: str) -> list[Certificate]:
+    """Every certificate of the course, newest first (revoked ones included)."""
+    found = await session.scalars(
+        select(Certificate)
+        .where(Certificate.course_id == course_id)
+        .order_by(Certificate.id.desc())
+    )
+    return list(found)

@@ -63,7 +63,7 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 class Page:
     """A page of the navigation: its address, its name and who may open it.
 
-    The certificates page (issue 18) is one more entry here and one more route below."""
+    A page is one entry here and one route in dashboard_routes."""
 
     key: str
     path: str
@@ -81,6 +81,12 @@ PAGES = (
     ),
     Page("ideas", "/dashboard/ideas", N_("Ideas"), frozenset({TRAINER, ADMIN})),
     Page("broadcasts", "/dashboard/broadcasts", N_("Broadcasts"), frozenset({TRAINER, ADMIN})),
+    Page(
+        "certificates",
+        "/dashboard/certificates",
+        N_("Certificates"),
+        frozenset({TRAINER, COORDINATOR, ADMIN}),
+    ),
     Page("downloads", "/dashboard/downloads", N_("Downloads"), frozenset({COORDINATOR, ADMIN})),
 )
 BY_KEY = {page.key: page for page in PAGES}
@@ -522,6 +528,26 @@ class Dashboard:
         rows = await views.broadcasts(db, viewer.tr)
         return self._page(request, "broadcasts.html", viewer, "broadcasts", rows=rows)
 
+    async def certificates(self, request: Request, db: AsyncSession, viewer: Viewer) -> Response:
+        """Certificates issued and revoked, and who is close to one (or could ask for it)."""
+        course = self.config.content.index.course
+        show = request.query_params.get("show")
+        show = show if show in views.CERTIFICATE_VIEWS else "issued"
+        board = await views.certificates(
+            db, viewer.tr, self.config.content.index, self.config.zone, show,
+            page=_page_number(request),
+        )  # fmt: skip
+        return self._page(
+            request,
+            "certificates.html",
+            viewer,
+            "certificates",
+            board=board,
+            show=show,
+            issues=course.certificate is not None,
+            linked=viewer.may(PERSON_ROLES),
+        )
+
     async def downloads(self, request: Request, db: AsyncSession, viewer: Viewer) -> Response:
         """The exports the bot makes with /export."""
         formats = [(kind, viewer.tr.gettext(label)) for kind, (label, _) in DOWNLOADS.items()]
@@ -592,6 +618,11 @@ def nudge_message(
     return Message(text, ((Button(tr.gettext("▶️ Next lesson"), "cmd:next"),),))
 
 
+def _page_number(request: Request) -> int:
+    typed = request.query_params.get("page", "0")
+    return int(typed) if typed.isdigit() and len(typed) < 6 else 0
+
+
 def dashboard_routes(config: DashboardConfig) -> list[BaseRoute]:
     """The dashboard's routes for create_web_app(routes=...)."""
     board = Dashboard(config)
@@ -616,6 +647,7 @@ def dashboard_routes(config: DashboardConfig) -> list[BaseRoute]:
         ),
         Route("/ideas", g(BY_KEY["ideas"].roles, board.ideas)),
         Route("/broadcasts", g(BY_KEY["broadcasts"].roles, board.broadcasts)),
+        Route("/certificates", g(BY_KEY["certificates"].roles, board.certificates)),
         Route("/downloads", g(BY_KEY["downloads"].roles, board.downloads)),
         Route("/downloads/{kind}", g(BY_KEY["downloads"].roles, board.download)),
         Mount("/static", app=StaticFiles(directory=STATIC), name="dashboard-static"),

@@ -9,16 +9,20 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Broadcast, Cohort, Idea, OutboxMessage, Participant
+from bot.content.loader import CourseIndex
+from bot.db.models import Broadcast, Certificate, Cohort, Idea, OutboxMessage, Participant
 from bot.delivery.outbox import OutboxState
 from bot.domain.profile import Municipality
 from bot.features.broadcasts.labels import STATES as BROADCAST_STATES
 from bot.features.broadcasts.labels import describe_audience
+from bot.features.certificates import records as certificate_records
+from bot.features.certificates.texts import missing_text
 from bot.features.stats.figures import Stats, compute
 from bot.kernel.i18n import N_, Translator
 from bot.kernel.labels import municipality_name, role_name
@@ -384,3 +388,97 @@ async def broadcasts(session: AsyncSession, tr: Translator, limit: int = 100) ->
             )
         )
     return rows
+
+
+# --- Certificates -----------------------------------------------------------------------
+
+CERTIFICATE_VIEWS = ("issued", "ready", "working")
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    """One certificate of the register, as the page lists it."""
+
+    certificate: Certificate
+    group: str
+    issued: str
+    by: str
+    valid: bool
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """Someone without a certificate in force: ready to ask for it, or what they miss."""
+
+    participant: Participant
+    group: str
+    municipality: str
+    missing: list[str]
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """The Certificates page: counts, then one list (issued, ready or still working)."""
+
+    valid: int
+    revoked: int
+    ready: int
+    working: int
+    issued: list[CertificateRow]
+    pending: list[PendingRow]
+    page: int
+    pages: int
+
+
+async def certificates(
+    session: AsyncSession,
+    tr: Translator,
+    index: CourseIndex,
+    zone: ZoneInfo,
+    show: str,
+    *,
+    page: int = 0,
+) -> Certificates:
+    """The register and the people still without a certificate, one page of the chosen list."""
+    rules = index.course.certificate
+    if rules is None:
+        return Certificates(0, 0, 0, 0, [], [], 0, 1)
+    register = await certificate_records.register_of(session, index.course.id)
+    waiting = await certificate_records.pending(session, index, rules)
+    groups = {c.id: c.name for c in await session.scalars(select(Cohort))}
+    ready = [p for p in waiting if p.ready]
+    working = [p for p in waiting if not p.ready]
+    chosen: list[Any] = register if show == "issued" else ready if show == "ready" else working
+    pages = max(1, -(-len(chosen) // PAGE_SIZE))
+    page = max(0, min(page, pages - 1))
+    shown = chosen[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    issued_rows = [
+        CertificateRow(
+            c,
+            groups.get(c.cohort_id or 0, ""),
+            local_time(c.issued_at, zone),
+            f"#{c.issued_by}" if c.issued_by else tr.gettext("criteria met"),
+            c.revoked_at is None,
+        )
+        for c in (shown if show == "issued" else [])
+    ]
+    pending_rows = [
+        PendingRow(
+            p.participant,
+            groups.get(p.participant.cohort_id or 0, ""),
+            municipality_name(tr, p.participant.municipality),
+            [missing_text(tr, index.course, item) for item in p.missing],
+        )
+        for p in (shown if show != "issued" else [])
+    ]
+    valid = sum(c.revoked_at is None for c in register)
+    return Certificates(
+        valid,
+        len(register) - valid,
+        len(ready),
+        len(working),
+        issued_rows,
+        pending_rows,
+        page,
+        pages,
+    )
