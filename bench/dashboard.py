@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.app.core import keep_startup_objects  # noqa: E402
 from bot.content.loader import ContentStore  # noqa: E402
 from bot.db.engine import create_engine, create_session_factory  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
@@ -269,7 +270,9 @@ async def measure(url: str, people: int, answers: int, runs: int) -> None:
           f"in {timer.perf_counter() - started:.1f} s")  # fmt: skip
     async with sessions() as session, session.begin():
         token = await create_link_token(session, admin, "console", ADMIN_USER, clock.now())
-    transport = httpx.ASGITransport(app=dashboard_app(sessions, content, clock))
+    web = dashboard_app(sessions, content, clock)
+    keep_startup_objects()  # as python -m bot dashboard does before it serves
+    transport = httpx.ASGITransport(app=web)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         assert (await client.get(f"/dashboard/login/{token}")).status_code == 303
         for path in ("/dashboard/overview", "/dashboard/participants"):

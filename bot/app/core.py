@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,15 @@ SAFETY = 1.02  # the platforms' limits, kept 2 % under
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again."
 
 
+def keep_startup_objects() -> None:
+    """What start-up built (the course, catalogues, templates, SQLAlchemy's mappers, the
+    libraries' modules) lives as long as the process: move it to the collector's permanent
+    generation (gc.freeze), so the full collections that tens of thousands of rows set off
+    (a snapshot of the course, a burst of turns) do not walk through it each time."""
+    gc.collect()
+    gc.freeze()
+
+
 @dataclass
 class App:
     """Everything one bot process holds, built once at start."""
@@ -58,6 +68,7 @@ class App:
     async def start(self) -> None:
         """Start the periodic jobs; on SQLite (one process) first resend what a crash left
         half-sent."""
+        keep_startup_objects()
         one_process = self.engine.dialect.name == "sqlite"
         if self.outbox is not None and one_process:
             recovered = await self.outbox.recover_orphans()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from bot.app.channels import telegram_channel
-from bot.app.core import App
+from bot.app.core import App, keep_startup_objects
 from bot.channels.messenger.adapter import MessengerChannel, MessengerSender
 from bot.channels.messenger.api import MessengerAPI
 from bot.db import audit_log
@@ -194,6 +194,7 @@ async def serve_dashboard(app: App, console_admins: Sequence[str] = ()) -> None:
             access_log=False,  # sign-in links carry a token: never in a log
             proxy_headers=True,
         )
+        keep_startup_objects()
         log.info("dashboard listening host=%s port=%s", settings.host, settings.port)
         await uvicorn.Server(config).serve()
 

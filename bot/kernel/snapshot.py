@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import CourseIndex
@@ -27,6 +27,8 @@ from bot.db.models import (
 )
 from bot.domain.pace import WEEKDAYS, is_behind
 from bot.domain.progress import score_percent
+
+LIGHT_ANSWER = ("id", "enrollment_id", "lesson_id", "question_id", "is_correct", "answered_at")
 
 
 @dataclass
@@ -96,16 +98,20 @@ async def load_snapshot(
     """Read every onboarded participant (of `municipality`, if given) with their progress.
 
     `light`: lessons delivered and answers come as read-only rows with the same attribute
-    names (no ORM objects: five times faster for tens of thousands of answers, for pages
-    that only read them, like the dashboard's)."""
-    query = select(Participant).where(Participant.onboarded_at.is_not(None))
+    names, in no particular order, without the answers' texts (no ORM objects: five times
+    faster for tens of thousands of answers, for pages that only count them, like the
+    dashboard's)."""
+    condition: list[ColumnElement[bool]] = [Participant.onboarded_at.is_not(None)]
     waiting = select(Participant.id).where(Participant.onboarded_at.is_(None))
     if municipality is not None:
-        query = query.where(Participant.municipality == municipality)
+        condition.append(Participant.municipality == municipality)
         waiting = waiting.where(Participant.municipality == municipality)
+    query = select(Participant).where(*condition)
     participants = list(await session.scalars(query.order_by(Participant.id)))
     onboarding = len(list(await session.scalars(waiting)))
-    ids = [p.id for p in participants]
+    # The people as a subquery, not a list of ids: thousands of bound values cost more to
+    # compile than the query takes to run.
+    ids = select(Participant.id).where(*condition).scalar_subquery()
     identities = await _identities(session, ids)
     cohorts = {c.id: c for c in await session.scalars(select(Cohort))}
     enrollments = {
@@ -117,18 +123,27 @@ async def load_snapshot(
         )
     }
     by_enrollment = {e.id: e.participant_id for e in enrollments.values()}
+    enrolled = (
+        select(Enrollment.id)
+        .where(Enrollment.course_id == index.course.id, Enrollment.participant_id.in_(ids))
+        .scalar_subquery()
+    )
     deliveries: dict[int, list[LessonDelivery]] = defaultdict(list)
     delivery_query = (
         select(*LessonDelivery.__table__.c) if light else select(LessonDelivery)
-    ).where(LessonDelivery.enrollment_id.in_(by_enrollment))
-    delivery_query = delivery_query.order_by(LessonDelivery.delivered_at, LessonDelivery.id)
+    ).where(LessonDelivery.enrollment_id.in_(enrolled))
+    if not light:  # in time order for the exports; figures need no order (no sort of 50,000)
+        delivery_query = delivery_query.order_by(LessonDelivery.delivered_at, LessonDelivery.id)
     for delivery in await _read(session, delivery_query, light):
         deliveries[by_enrollment[delivery.enrollment_id]].append(delivery)
     answers: dict[int, list[Answer]] = defaultdict(list)
-    answer_query = (select(*Answer.__table__.c) if light else select(Answer)).where(
-        Answer.enrollment_id.in_(by_enrollment)
+    # light: what the figures read of an answer (not its text or chosen options)
+    light_answers = select(*(Answer.__table__.c[name] for name in LIGHT_ANSWER))
+    answer_query = (light_answers if light else select(Answer)).where(
+        Answer.enrollment_id.in_(enrolled)
     )
-    answer_query = answer_query.order_by(Answer.answered_at, Answer.id)
+    if not light:
+        answer_query = answer_query.order_by(Answer.answered_at, Answer.id)
     for answer in await _read(session, answer_query, light):
         answers[by_enrollment[answer.enrollment_id]].append(answer)
     grants: dict[int, set[str]] = defaultdict(set)
@@ -182,8 +197,9 @@ async def load_snapshot(
 
 async def _read(session: AsyncSession, query: Select[Any], light: bool) -> list[Any]:
     """ORM objects, or (light) plain rows with the same attribute names."""
-    if light:
-        return list(await session.execute(query))
+    if light:  # Core, not the ORM: rows straight from the driver, 50,000 in a few ms
+        connection = await session.connection()
+        return list(await connection.execute(query))
     return list(await session.scalars(query))
 
 
@@ -194,7 +210,7 @@ def _paused(enrollment: Enrollment, today: date) -> bool:
     return enrollment.paused_until is None or enrollment.paused_until > today
 
 
-async def _identities(session: AsyncSession, ids: list[int]) -> dict[int, tuple[str, str]]:
+async def _identities(session: AsyncSession, ids: ScalarSelect[int]) -> dict[int, tuple[str, str]]:
     """Each participant's first channel identity (channel, external id)."""
     found: dict[int, tuple[str, str]] = {}
     for identity in await session.scalars(

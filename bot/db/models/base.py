@@ -31,9 +31,30 @@ class UtcDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetimes are not stored: pass an aware datetime")
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, parse the stored text straight into an aware datetime: the C-coded
+        datetime.fromisoformat, instead of SQLAlchemy's regular expression and then
+        process_result_value's tzinfo replacement (which alone costs five times the parse)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: str | datetime | None) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):
+                try:  # stored as UTC without an offset: 2026-12-06 10:00:00.000000
+                    return datetime.fromisoformat(value + "+00:00")
+                except ValueError:  # written with an offset by something else
+                    value = datetime.fromisoformat(value)
+            return self.process_result_value(value, dialect)
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if value.tzinfo is UTC:  # PostgreSQL's drivers read timestamptz this way
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)

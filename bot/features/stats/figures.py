@@ -89,15 +89,14 @@ def compute(snapshot: Snapshot) -> Stats:
     roles = Counter(p.participant.role or "" for p in people)
     by_municipality = {m.value: municipalities[m.value] for m in Municipality if municipalities[m]}
     by_role = {r.value: roles[r.value] for r in Role if roles[r.value]}
+    # one pass over every lesson delivered, then a sum per module
+    completed_lessons = Counter(
+        d.lesson_id for p in people for d in p.deliveries if d.completed_at is not None
+    )
     modules = []
     for module in snapshot.index.course.modules:
         lesson_ids = {lesson.id for lesson in module.lessons}
-        completed = sum(
-            1
-            for p in people
-            for d in p.deliveries
-            if d.completed_at is not None and d.lesson_id in lesson_ids
-        )
+        completed = sum(completed_lessons[lesson_id] for lesson_id in lesson_ids)
         modules.append(ModuleCount(module, completed, len(lesson_ids) * len(people)))
     groups = [
         _group(

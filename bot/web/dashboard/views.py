@@ -79,10 +79,13 @@ def weekly_activity(snapshot: Snapshot, weeks: int = WEEKS) -> list[WeekPoint]:
     active: list[set[int]] = [set() for _ in mondays]
     first = starts[0]
     for person in snapshot.people:
-        for answer in person.answers:
-            moment = answer.answered_at
-            if moment >= first:
-                active[bisect_right(starts, moment) - 1].add(person.id)
+        weeks_answered = {
+            bisect_right(starts, answer.answered_at) - 1
+            for answer in person.answers
+            if answer.answered_at >= first
+        }
+        for week in weeks_answered:
+            active[week].add(person.participant.id)
     return [WeekPoint(monday, len(ids)) for monday, ids in zip(mondays, active, strict=True)]
 
 
