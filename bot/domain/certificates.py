@@ -55,6 +55,7 @@ class Missing:
     count: int  # lessons left, points of score missing, or ideas still to start
     module_id: str | None = None
     needed: int = 0  # the score or number of ideas the course asks for
+    current: int | None = None  # the score now (None: no quiz answer yet)
 
 
 def missing(criteria: Criteria, standing: Standing) -> list[Missing]:
@@ -74,6 +75,7 @@ def missing(criteria: Criteria, standing: Standing) -> list[Missing]:
                     "score",
                     criteria.min_average_score - score,
                     needed=criteria.min_average_score,
+                    current=standing.score,
                 )
             )
     ideas_left = criteria.ideas_with_step_done - standing.ideas_with_step_done

@@ -9,6 +9,8 @@ import pytest
 
 from bot.content.loader import check_content
 from bot.domain.certificates import Criteria, Missing, ModuleDone, Standing, missing
+from bot.features.certificates.texts import missing_text
+from bot.kernel.i18n import Translations
 from tests.conftest import CONTENT_DIR
 
 BLOCK = """
@@ -75,10 +77,20 @@ def test_what_is_missing_comes_in_the_courses_order() -> None:
     assert missing(criteria, standing) == [
         Missing("lessons", 3, "m2"),
         Missing("lessons", 3, "m3"),
-        Missing("score", 5, needed=70),
+        Missing("score", 5, needed=70, current=65),
         Missing("ideas", 1, needed=2),
     ]
     done = Standing((ModuleDone("m1", 5, 5),), score=70, ideas_with_step_done=2)
     assert missing(criteria, done) == []
     relaxed = Criteria(all_lessons=False, min_average_score=0, ideas_with_step_done=0)
     assert missing(relaxed, Standing((ModuleDone("m1", 0, 5),), None, 0)) == []
+
+
+def test_before_any_answer_the_score_is_asked_for_without_a_made_up_zero() -> None:
+    criteria = Criteria(all_lessons=False, min_average_score=60, ideas_with_step_done=0)
+    (item,) = missing(criteria, Standing((), score=None, ideas_with_step_done=0))
+    assert item == Missing("score", 60, needed=60, current=None)
+    course = check_content(CONTENT_DIR).course
+    assert course is not None
+    lt = Translations("lt").get("lt")
+    assert missing_text(lt, course, item) == "vidutinis testų rezultatas – bent 60 %"

@@ -18,8 +18,12 @@ def missing_text(tr: Translator, course: Course, item: Missing) -> str:
         )
         return template.format(n=item.count, module=module)
     if item.kind == "score":
+        if item.current is None:
+            return tr.gettext("an average quiz score of at least {needed}%").format(
+                needed=item.needed
+            )
         template = tr.gettext("an average quiz score of {needed}% (yours is {score}%)")
-        return template.format(needed=item.needed, score=item.needed - item.count)
+        return template.format(needed=item.needed, score=item.current)
     template = tr.ngettext(
         "{n} improvement idea with a step carried out",
         "{n} improvement ideas with a step carried out",
