@@ -14,8 +14,10 @@ from sqlalchemy import delete, func, select
 from bot.content.loader import ContentStore
 from bot.db.models import (
     AuditLogEntry,
+    Broadcast,
     DashboardLoginToken,
     DashboardSession,
+    Idea,
     OutboxMessage,
     Participant,
     RoleGrant,
@@ -473,3 +475,37 @@ async def test_the_certificates_page_lists_the_register_and_who_is_close(
     assert f'href="/dashboard/participants/{ids["jonas"]}"' in working  # trainers: linked
     ready = (await client.get("/dashboard/certificates?show=ready")).text
     assert "Nieko nėra." in ready
+
+
+async def test_long_lists_of_ideas_and_broadcasts_page_and_the_gallery_filter_works(
+    board: Board, sessions: Sessions, clock: FakeClock
+) -> None:
+    client, ids = board
+    now = clock.now()
+    async with sessions() as session, session.begin():
+        session.add_all(
+            Idea(
+                participant_id=ids["jonas"], title=f"Idėja nr. {n}", status="planned",
+                created_at=now, shared_at=now if n < 3 else None,
+            )
+            for n in range(30)
+        )  # fmt: skip
+        session.add_all(
+            Broadcast(
+                author_id=ids["tom"], text=f"Pranešimas {n}", audience="all", state="done",
+                recipients=0, report={}, created_at=now,
+            )
+            for n in range(30)
+        )  # fmt: skip
+    await sign_in(client, sessions, clock, ids, "trainer")
+    first = (await client.get("/dashboard/ideas")).text
+    assert "33 idėjos" in first and "Puslapis 1 iš 2" in first
+    assert "Idėja nr. 29" in first and "Idėja nr. 0 <" not in first  # newest first
+    second = (await client.get("/dashboard/ideas?page=1")).text
+    assert "Idėja nr. 0 <" in second and "Puslapis 2 iš 2" in second
+    gallery = (await client.get("/dashboard/ideas?shared=1")).text
+    assert "3 idėjos" in gallery and "galerijoje" in gallery and "Idėja nr. 3 <" not in gallery
+    news = (await client.get("/dashboard/broadcasts")).text
+    assert "Pranešimas 29" in news and "Puslapis 1 iš 2" in news
+    older = (await client.get("/dashboard/broadcasts?page=1")).text
+    assert "Rytoj – seminaras Utenoje!" in older  # the oldest, on the last page

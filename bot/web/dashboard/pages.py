@@ -508,13 +508,18 @@ class Dashboard:
         place = place if place in set(Municipality) else None
         status = request.query_params.get("status")
         status = status if status in views.IDEA_STATUS else None
-        rows = await views.all_ideas(db, viewer.tr, place, status)
+        shared = request.query_params.get("shared") == "1"
+        found = await views.all_ideas(
+            db, viewer.tr, place, status, shared=shared, page=_page_number(request)
+        )
         return self._page(
             request,
             "ideas.html",
             viewer,
             "ideas",
-            rows=rows,
+            found=found,
+            rows=found.rows,
+            shared=shared,
             chosen_place=place,
             chosen_status=status,
             statuses=views.IDEA_STATUS,
@@ -525,8 +530,10 @@ class Dashboard:
 
     async def broadcasts(self, request: Request, db: AsyncSession, viewer: Viewer) -> Response:
         """Every announcement: audience, state, delivery report."""
-        rows = await views.broadcasts(db, viewer.tr)
-        return self._page(request, "broadcasts.html", viewer, "broadcasts", rows=rows)
+        found = await views.broadcasts(db, viewer.tr, page=_page_number(request))
+        return self._page(
+            request, "broadcasts.html", viewer, "broadcasts", found=found, rows=found.rows
+        )
 
     async def certificates(self, request: Request, db: AsyncSession, viewer: Viewer) -> Response:
         """Certificates issued and revoked, and who is close to one (or could ask for it)."""

@@ -322,17 +322,54 @@ class IdeaRow:
     total: int
 
 
+@dataclass(frozen=True)
+class Paged:
+    """One page of a long list: its rows, which page, how many pages, how many rows in all."""
+
+    rows: list[Any]
+    page: int
+    pages: int
+    total: int
+
+
+def _pages(total: int, page: int) -> tuple[int, int]:
+    pages = max(1, -(-total // PAGE_SIZE))
+    return max(0, min(page, pages - 1)), pages
+
+
 async def all_ideas(
-    session: AsyncSession, tr: Translator, municipality: str | None, status: str | None
-) -> list[IdeaRow]:
-    """Every idea (of one municipality, of one status), newest first, with its steps."""
-    query = select(Idea, Participant).join(Participant, Participant.id == Idea.participant_id)
+    session: AsyncSession,
+    tr: Translator,
+    municipality: str | None,
+    status: str | None,
+    *,
+    shared: bool = False,
+    page: int = 0,
+) -> Paged:
+    """Ideas (of one municipality, of one status, only those shared in the gallery), newest
+    first, with their steps, PAGE_SIZE a page."""
+    condition = []
     if municipality:
-        query = query.where(Participant.municipality == municipality)
+        condition.append(Participant.municipality == municipality)
     if status:
-        query = query.where(Idea.status == status)
-    found = await session.execute(query.order_by(Idea.id.desc()).limit(500))
-    return [
+        condition.append(Idea.status == status)
+    if shared:
+        condition.append(Idea.shared_at.is_not(None))
+    joined = select(Idea.id).join(Participant, Participant.id == Idea.participant_id)
+    total = int(
+        await session.scalar(select(func.count()).select_from(joined.where(*condition).subquery()))
+        or 0
+    )
+    page, pages = _pages(total, page)
+    query = (
+        select(Idea, Participant)
+        .join(Participant, Participant.id == Idea.participant_id)
+        .where(*condition)
+        .order_by(Idea.id.desc())
+        .offset(page * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    rows = [
         IdeaRow(
             idea,
             author,
@@ -340,8 +377,9 @@ async def all_ideas(
             sum(step.done_at is not None for step in idea.steps),
             len(idea.steps),
         )
-        for idea, author in found
+        for idea, author in await session.execute(query)
     ]
+    return Paged(rows, page, pages, total)
 
 
 # --- Broadcasts -------------------------------------------------------------------------
@@ -360,11 +398,18 @@ class BroadcastRow:
     blocked: int
 
 
-async def broadcasts(session: AsyncSession, tr: Translator, limit: int = 100) -> list[BroadcastRow]:
-    """The newest announcements; their counts from the outbox (the final report once the
-    outbox rows are gone)."""
+async def broadcasts(session: AsyncSession, tr: Translator, page: int = 0) -> Paged:
+    """The announcements, newest first, PAGE_SIZE a page; their counts from the outbox (the
+    final report once the outbox rows are gone)."""
+    total = int(await session.scalar(select(func.count()).select_from(Broadcast)) or 0)
+    page, pages = _pages(total, page)
     found = list(
-        await session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))
+        await session.scalars(
+            select(Broadcast)
+            .order_by(Broadcast.id.desc())
+            .offset(page * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
     )
     counts: dict[int, Counter[str]] = {b.id: Counter() for b in found}
     if found:
@@ -390,7 +435,7 @@ async def broadcasts(session: AsyncSession, tr: Translator, limit: int = 100) ->
                 live[OutboxState.BLOCKED] or int(report.get("blocked", 0)),
             )
         )
-    return rows
+    return Paged(rows, page, pages, total)
 
 
 # --- Certificates -----------------------------------------------------------------------
