@@ -179,24 +179,29 @@ def add_messenger_notices(app: App, parts: WebParts) -> None:
         app.jobs.add_periodic("messenger_notices", send_notices, NOTICE_INTERVAL_SECONDS)
 
 
+async def _serve(web: Starlette, app: App) -> None:
+    """Serve a web app on HOST:PORT until SIGINT or SIGTERM (uvicorn handles both)."""
+    config = uvicorn.Config(
+        web,
+        host=app.settings.host,
+        port=app.settings.port,
+        lifespan="on",
+        log_config=None,
+        access_log=False,  # sign-in links carry a token: never in a log
+        proxy_headers=True,
+    )
+    await uvicorn.Server(config).serve()
+
+
 async def serve_dashboard(app: App, console_admins: Sequence[str] = ()) -> None:
     """`python -m bot dashboard`: the dashboard alone on HOST:PORT (next to a polling bot,
     whose outbox sends what the dashboard queues, such as a nudge)."""
     settings = app.settings
     async with httpx.AsyncClient(timeout=httpx.Timeout(20.0)) as client:
         parts = build_web(app, client, webhooks=False, console_admins=console_admins)
-        config = uvicorn.Config(
-            parts.web,
-            host=settings.host,
-            port=settings.port,
-            lifespan="on",
-            log_config=None,
-            access_log=False,  # sign-in links carry a token: never in a log
-            proxy_headers=True,
-        )
         keep_startup_objects()
         log.info("dashboard listening host=%s port=%s", settings.host, settings.port)
-        await uvicorn.Server(config).serve()
+        await _serve(parts.web, app)
 
 
 async def serve(app: App) -> None:
@@ -214,14 +219,5 @@ async def serve(app: App) -> None:
         if parts.telegram is None and parts.messenger_sender is None:
             log.warning("webhook mode without a platform: set WEBHOOK_BASE_URL or MESSENGER_*")
         add_messenger_notices(app, parts)
-        config = uvicorn.Config(
-            parts.web,
-            host=settings.host,
-            port=settings.port,
-            lifespan="on",
-            log_config=None,
-            access_log=False,
-            proxy_headers=True,
-        )
         log.info("web app listening host=%s port=%s", settings.host, settings.port)
-        await uvicorn.Server(config).serve()
+        await _serve(parts.web, app)

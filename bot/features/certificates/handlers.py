@@ -83,6 +83,16 @@ def _verdict(ctx: Context, certificate: Certificate) -> str:
     return f"{head}\n\n{body}"
 
 
+def _unknown_code(ctx: Context, code: str) -> list[Outbound]:
+    text = ctx._("No certificate has the code {code}. Please check the letters and digits.")
+    return [Message(fill(text, code=code))]
+
+
+def _reason_please(ctx: Context, usage: str) -> list[Outbound]:
+    ask = ctx._("Please add the reason (a few words): it goes into the audit log.")
+    return [Message(f"{ask}\n\n{usage}")]
+
+
 async def request_certificate(ctx: Context, command: Command) -> list[Outbound]:
     """Send the participant their certificate, or say exactly what is still missing."""
     rules = _rules(ctx)
@@ -181,16 +191,7 @@ async def verify(ctx: Context, command: Command) -> list[Outbound]:
         ]
     certificate = await records.by_code(ctx.session, code)
     if certificate is None:
-        return [
-            Message(
-                fill(
-                    ctx._(
-                        "No certificate has the code {code}. Please check the letters and digits."
-                    ),
-                    code=code,
-                )
-            )
-        ]
+        return _unknown_code(ctx, code)
     return [Message(_verdict(ctx, certificate))]
 
 
@@ -212,13 +213,7 @@ async def issue_by_hand(ctx: Context, command: Command) -> list[Outbound]:
         return [Message(fill(ctx._("I found no participant {id}."), id=wanted) + "\n\n" + usage)]
     reason = reason.strip()
     if len(reason) < REASON_MIN:
-        return [
-            Message(
-                ctx._("Please add the reason (a few words): it goes into the audit log.")
-                + "\n\n"
-                + usage
-            )
-        ]
+        return _reason_please(ctx, usage)
     held = await records.current(ctx.session, person.id, ctx.index.course.id)
     if held is not None:
         text = fill(
@@ -273,27 +268,12 @@ async def revoke(ctx: Context, command: Command) -> list[Outbound]:
         return [Message(usage)]
     certificate = await records.by_code(ctx.session, code)
     if certificate is None:
-        return [
-            Message(
-                fill(
-                    ctx._(
-                        "No certificate has the code {code}. Please check the letters and digits."
-                    ),
-                    code=code,
-                )
-            )
-        ]
+        return _unknown_code(ctx, code)
     if certificate.revoked_at is not None:
         return [Message(_verdict(ctx, certificate))]
     reason = reason.strip()
     if len(reason) < REASON_MIN:
-        return [
-            Message(
-                ctx._("Please add the reason (a few words): it goes into the audit log.")
-                + "\n\n"
-                + usage
-            )
-        ]
+        return _reason_please(ctx, usage)
     certificate.revoked_at = ctx.now
     certificate.revoked_by = ctx.participant.id
     certificate.revoke_reason = reason[:500]
