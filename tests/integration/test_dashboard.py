@@ -509,3 +509,21 @@ async def test_long_lists_of_ideas_and_broadcasts_page_and_the_gallery_filter_wo
     assert "Pranešimas 29" in news and "Puslapis 1 iš 2" in news
     older = (await client.get("/dashboard/broadcasts?page=1")).text
     assert "Rytoj – seminaras Utenoje!" in older  # the oldest, on the last page
+
+
+async def test_the_broadcasts_page_refreshes_itself_while_one_is_being_sent(
+    board: Board, sessions: Sessions, clock: FakeClock
+) -> None:
+    client, ids = board
+    await sign_in(client, sessions, clock, ids, "trainer")
+    quiet = (await client.get("/dashboard/broadcasts")).text
+    assert 'http-equiv="refresh"' not in quiet
+    async with sessions() as session, session.begin():
+        session.add(
+            Broadcast(
+                author_id=ids["tom"], text="Siunčiama dabar", audience="all", state="sending",
+                recipients=5, report={}, created_at=clock.now(), started_at=clock.now(),
+            )
+        )  # fmt: skip
+    live = (await client.get("/dashboard/broadcasts")).text
+    assert '<meta http-equiv="refresh" content="10">' in live and "kas 10 sekundžių" in live
