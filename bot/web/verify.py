@@ -82,7 +82,9 @@ class VerifyPage:
         if code is None:
             return self._page(tr, None, typed, status=404)
         if code != typed:
-            return RedirectResponse(request.url_for("endpoint", code=code), status_code=308)
+            asked = request.query_params.get("lang", "")
+            query = f"?lang={asked}" if asked in self._translations.languages else ""
+            return RedirectResponse(f"/verify/{code}{query}", status_code=308)
         async with self._sessions() as session:
             certificate = await records.by_code(session, code)
         if certificate is None:

@@ -527,3 +527,37 @@ async def test_the_broadcasts_page_refreshes_itself_while_one_is_being_sent(
         )  # fmt: skip
     live = (await client.get("/dashboard/broadcasts")).text
     assert '<meta http-equiv="refresh" content="10">' in live and "kas 10 sekundžių" in live
+
+
+async def test_odd_numbers_in_addresses_get_a_page_not_an_error(
+    board: Board, sessions: Sessions, clock: FakeClock
+) -> None:
+    client, ids = board
+    await sign_in(client, sessions, clock, ids, "admin")
+    for path in (
+        "/dashboard/participants?page=%C2%B2&cohort=%C2%B2",  # "²" passes str.isdigit
+        "/dashboard/ideas?page=%C2%B2",
+        "/dashboard/certificates?page=99999999999999",
+        "/dashboard/broadcasts?page=-1",
+    ):
+        assert (await client.get(path)).status_code == 200, path
+    huge = 10**25
+    assert (await client.get(f"/dashboard/participants/{huge}")).status_code == 404
+    csrf = csrf_of(await client.get("/dashboard/participants"))
+    nudge = await client.post(f"/dashboard/participants/{huge}/nudge", data={"csrf": csrf})
+    assert nudge.status_code == 404
+
+
+async def test_someone_whose_role_was_revoked_can_still_sign_out(
+    board: Board, sessions: Sessions, clock: FakeClock
+) -> None:
+    client, ids = board
+    await sign_in(client, sessions, clock, ids, "trainer")
+    csrf = csrf_of(await client.get("/dashboard/participants"))
+    async with sessions() as session, session.begin():
+        await session.execute(delete(RoleGrant).where(RoleGrant.participant_id == ids["tom"]))
+    assert (await client.get("/dashboard/participants")).status_code == 403
+    out = await client.post("/dashboard/logout", data={"csrf": csrf})
+    assert out.status_code == 303
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(DashboardSession)) == 0

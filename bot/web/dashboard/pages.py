@@ -36,7 +36,7 @@ from bot.kernel.context import fill
 from bot.kernel.i18n import N_, Translator
 from bot.kernel.labels import municipality_name, role_name
 from bot.kernel.messages import Button, Message
-from bot.kernel.registry import ADMIN, COORDINATOR, TRAINER
+from bot.kernel.registry import ADMIN, COORDINATOR, PARTICIPANT, TRAINER
 from bot.kernel.snapshot import Snapshot, load_snapshot
 from bot.kernel.widgets import ROLE_LABELS
 from bot.web.body import BodyTooLarge, read_limited
@@ -477,7 +477,9 @@ class Dashboard:
         """POST: a reminder to the participant, through the outbox like every message."""
         participant_id = int(request.path_params["participant_id"])
         form: dict[str, str] = request.state.form
-        participant = await db.get(Participant, participant_id)
+        participant = (
+            await db.get(Participant, participant_id) if participant_id <= views.ID_MAX else None
+        )
         if participant is None or participant.onboarded_at is None:
             return self._message(
                 request, 404, N_("Not found"), N_("There is no such participant."), viewer
@@ -626,8 +628,7 @@ def nudge_message(
 
 
 def _page_number(request: Request) -> int:
-    typed = request.query_params.get("page", "0")
-    return int(typed) if typed.isdigit() and len(typed) < 6 else 0
+    return views.small_number(request.query_params.get("page", "0"), 6) or 0
 
 
 def dashboard_routes(config: DashboardConfig) -> list[BaseRoute]:
@@ -642,7 +643,10 @@ def dashboard_routes(config: DashboardConfig) -> list[BaseRoute]:
         Route("/auth/telegram", board.telegram_auth, methods=["POST"]),
         Route("/lang/{code}", board.language),
         Route(
-            "/logout", g(frozenset({TRAINER, COORDINATOR, ADMIN}), board.logout), methods=["POST"]
+            # anyone with a live session may end it, a role revoked meanwhile included
+            "/logout",
+            g(frozenset({PARTICIPANT, TRAINER, COORDINATOR, ADMIN}), board.logout),
+            methods=["POST"],
         ),
         Route("/overview", g(BY_KEY["overview"].roles, board.overview)),
         Route("/participants", g(BY_KEY["participants"].roles, board.participants)),

@@ -29,6 +29,16 @@ from bot.kernel.labels import municipality_name, role_name
 from bot.kernel.snapshot import Person, Snapshot
 
 PAGE_SIZE = 25
+ID_MAX = 2**31 - 1  # a database integer; a longer number in an address is no one's id
+
+
+def small_number(text: str, digits: int) -> int | None:
+    """A number typed in an address (ASCII digits only: "²" is a digit to str.isdigit)."""
+    if text.isascii() and text.isdigit() and len(text) < digits:
+        return int(text)
+    return None
+
+
 WEEKS = 12
 REMINDER_PURPOSE = "reminder"
 WAITING = (OutboxState.PENDING, OutboxState.HELD, OutboxState.SENDING)
@@ -158,12 +168,12 @@ class Filters:
         sort = params.get("sort", "name")
         page = params.get("page", "0")
         return cls(
-            int(cohort) if cohort.isdigit() and len(cohort) < 10 else None,
+            small_number(cohort, 10),
             place if place in set(Municipality) else None,
             {"yes": True, "no": False}.get(paused),
             sort if sort in SORTS else "name",
             params.get("dir") == "desc",
-            int(page) if page.isdigit() and len(page) < 6 else 0,
+            small_number(page, 6) or 0,
         )
 
     def query(self, **changes: object) -> str:
