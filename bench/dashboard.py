@@ -274,7 +274,7 @@ async def measure(url: str, people: int, answers: int, runs: int) -> None:
     keep_startup_objects()  # as python -m bot dashboard does before it serves
     transport = httpx.ASGITransport(app=web)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        assert (await client.get(f"/dashboard/login/{token}")).status_code == 303
+        assert (await client.post(f"/dashboard/login/{token}")).status_code == 303
         for path in ("/dashboard/overview", "/dashboard/participants"):
             times = []
             for _ in range(runs + 1):

@@ -134,7 +134,7 @@ async def sign_in(
     """Open a fresh one-time link of `who` (a role name from ACCOUNTS)."""
     name, channel, external = ACCOUNTS[who]
     token = await link_token(sessions, clock, ids[name], channel, external)
-    return await client.get(f"/dashboard/login/{token}")
+    return await client.post(f"/dashboard/login/{token}")
 
 
 def csrf_of(page: httpx.Response) -> str:

@@ -69,7 +69,7 @@ async def test_a_one_time_link_signs_in_once(
 ) -> None:
     client, ids = board
     token = await link_token(sessions, clock, ids["tom"], "console", "tom")
-    first = await client.get(f"/dashboard/login/{token}")
+    first = await client.post(f"/dashboard/login/{token}")
     assert first.status_code == 303 and first.headers["location"] == "/dashboard/"
     cookie = first.headers["set-cookie"]
     assert "cc_dashboard=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -79,7 +79,7 @@ async def test_a_one_time_link_signs_in_once(
     assert (await client.get("/dashboard/participants")).status_code == 200
 
     client.cookies.clear()
-    again = await client.get(f"/dashboard/login/{token}")
+    again = await client.post(f"/dashboard/login/{token}")
     assert again.status_code == 403
     assert "jau panaudota" in again.text
     async with sessions() as session:
@@ -95,10 +95,10 @@ async def test_a_link_expires_after_ten_minutes(
     client, ids = board
     token = await link_token(sessions, clock, ids["tom"], "console", "tom")
     clock.advance(timedelta(minutes=10, seconds=1))
-    expired = await client.get(f"/dashboard/login/{token}")
+    expired = await client.post(f"/dashboard/login/{token}")
     assert expired.status_code == 403 and "nebegalioja" in expired.text
     assert "cc_dashboard=" not in expired.headers.get("set-cookie", "")
-    unknown = await client.get("/dashboard/login/not-a-token")
+    unknown = await client.post("/dashboard/login/not-a-token")
     assert unknown.status_code == 403
 
 
@@ -108,7 +108,7 @@ async def test_a_newer_link_replaces_the_older(
     client, ids = board
     old = await link_token(sessions, clock, ids["tom"], "console", "tom")
     await link_token(sessions, clock, ids["tom"], "console", "tom")
-    assert (await client.get(f"/dashboard/login/{old}")).status_code == 403
+    assert (await client.post(f"/dashboard/login/{old}")).status_code == 403
 
 
 async def test_a_session_expires(board: Board, sessions: Sessions, clock: FakeClock) -> None:
@@ -561,3 +561,17 @@ async def test_someone_whose_role_was_revoked_can_still_sign_out(
     assert out.status_code == 303
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(DashboardSession)) == 0
+
+
+async def test_opening_a_link_without_a_script_does_not_use_it_up(
+    board: Board, sessions: Sessions, clock: FakeClock
+) -> None:
+    client, ids = board
+    token = await link_token(sessions, clock, ids["tom"], "console", "tom")
+    for _ in range(2):  # a link preview, a mail scanner: they GET and run no script
+        page = await client.get(f"/dashboard/login/{token}")
+        assert page.status_code == 200 and 'id="link-signin"' in page.text
+        assert "sign-in.js" in page.text and "Tęsti" in page.text
+        assert "set-cookie" not in page.headers
+    signed = await client.post(f"/dashboard/login/{token}")  # the person's browser
+    assert signed.status_code == 303 and "cc_dashboard" in signed.headers["set-cookie"]

@@ -70,13 +70,13 @@ async def test_the_terminal_prints_a_link_that_signs_in(
     assert (await learner.send("/dashboard")).startswith("Komandos /dashboard nežinau.")
     transport = httpx.ASGITransport(app=web_app(sessions, content, translations, clock))
     async with httpx.AsyncClient(transport=transport, base_url=LOCAL) as client:
-        signed = await client.get(f"/dashboard/login/{found.group(2)}")
+        signed = await client.post(f"/dashboard/login/{found.group(2)}")
         assert signed.status_code == 303
         assert (await client.get("/dashboard/participants")).status_code == 200
         # a second /dashboard makes the first link useless
         await trainer.send("/dashboard")
         client.cookies.clear()
-        assert (await client.get(f"/dashboard/login/{found.group(2)}")).status_code == 403
+        assert (await client.post(f"/dashboard/login/{found.group(2)}")).status_code == 403
 
 
 @pytest.fixture

@@ -318,8 +318,24 @@ class Dashboard:
         response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
         return response
 
+    async def login_page(self, request: Request) -> Response:
+        """GET /dashboard/login/<token>: a page whose form spends the link (a link preview
+        or a mail scanner fetching the address does not use it up)."""
+        tr = self._translator(request, None)
+        response = self._html(
+            "login.html",
+            tr,
+            here=request.url.path,
+            action=request.url.path,
+            viewer=None,
+            current="",
+            role_labels="",
+        )
+        response.headers["cache-control"] = "no-store"
+        return response
+
     async def login(self, request: Request) -> Response:
-        """/dashboard/login/<token>: a one-time link, used up here."""
+        """POST /dashboard/login/<token>: the one-time link, used up here."""
         token = str(request.path_params["token"])
         async with self.config.sessions() as db:
             outcome, identity = await signin.redeem_link_token(db, token, self.now)
@@ -638,7 +654,8 @@ def dashboard_routes(config: DashboardConfig) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route("/", board.home),
         Route("/signin", board.signin_page),
-        Route("/login/{token}", board.login),
+        Route("/login/{token}", board.login_page, methods=["GET", "HEAD"]),
+        Route("/login/{token}", board.login, methods=["POST"]),
         Route("/app", board.mini_app),
         Route("/auth/telegram", board.telegram_auth, methods=["POST"]),
         Route("/lang/{code}", board.language),
