@@ -105,9 +105,7 @@ class VerifyPage:
             hint = tr.gettext("Check the letters and digits under the QR code:")
             body = f"<h1 class='bad'>❌ {esc(title)}</h1><p>{esc(hint)} <b>{esc(code[:40])}</b></p>"
         else:
-            course = certificate.course_title.get(tr.language) or next(
-                iter(certificate.course_title.values()), ""
-            )
+            course = records.course_title(certificate, tr.language)
             if certificate.revoked_at is not None:
                 title = tr.gettext("This certificate was revoked")
                 head = f"<h1 class='bad'>❌ {esc(title)}</h1>"

@@ -134,6 +134,19 @@ async def certificate_pdf(dialogue: Dialogue, sessions: Sessions) -> Document:
     return documents[-1]
 
 
+async def earned_with_an_admin_by(
+    dialogue: Dialogue, sessions: Sessions, clock: FakeClock, content: ContentStore
+) -> Certificate:
+    """Žaneta has asked for and received her certificate; the admin "boss" has got started."""
+    await graduate(sessions, clock, content, "zaneta")
+    await onboard_admin(sessions, clock)
+    await say(dialogue, "zaneta", "/certificate")
+    await certificate_pdf(dialogue, sessions)
+    async with sessions() as session:
+        (certificate,) = await session.scalars(select(Certificate))
+    return certificate
+
+
 async def test_a_participant_who_meets_the_criteria_gets_a_pdf_with_every_lithuanian_letter(
     everything: Dialogue, sessions: Sessions, clock: FakeClock, content: ContentStore
 ) -> None:
@@ -204,12 +217,7 @@ async def test_someone_not_there_yet_sees_exactly_what_is_missing_with_a_way_on(
 async def test_verify_in_the_bot_answers_valid_or_revoked_and_nothing_else_about_the_person(
     everything: Dialogue, sessions: Sessions, clock: FakeClock, content: ContentStore
 ) -> None:
-    await graduate(sessions, clock, content, "zaneta")
-    await onboard_admin(sessions, clock)
-    await say(everything, "zaneta", "/certificate")
-    await certificate_pdf(everything, sessions)
-    async with sessions() as session:
-        (certificate,) = await session.scalars(select(Certificate))
+    certificate = await earned_with_an_admin_by(everything, sessions, clock, content)
     # A stranger who has not even started: no onboarding needed; any case, O for 0.
     typed = certificate.code.lower().replace("0", "o")
     (valid,) = await say(everything, "stranger", f"/verify {typed}")
@@ -304,12 +312,7 @@ async def test_the_verification_page_needs_no_login_and_shows_only_the_register(
     content: ContentStore,
     translations: Translations,
 ) -> None:
-    await graduate(sessions, clock, content, "zaneta")
-    await onboard_admin(sessions, clock)
-    await say(everything, "zaneta", "/certificate")
-    await certificate_pdf(everything, sessions)
-    async with sessions() as session:
-        (certificate,) = await session.scalars(select(Certificate))
+    certificate = await earned_with_an_admin_by(everything, sessions, clock, content)
     page = VerifyPage(sessions, translations, VILNIUS)
     web = create_web_app(sessions=sessions, content=content, routes=page.routes())
     transport = httpx.ASGITransport(app=web)

@@ -29,7 +29,7 @@ from bot.kernel.widgets import number, record, stale
 
 PDF_TASK, BUNDLE_TASK = "certificate", "certificates"
 BUTTON = "cert"
-REASON_MIN = 5
+REASON_MIN, REASON_MAX = 5, 500
 NO_GROUP = "none"
 
 
@@ -59,9 +59,7 @@ def _holder(tr: Translator, person: Participant | None) -> Holder:
 
 def _verdict(ctx: Context, certificate: Certificate) -> str:
     """What /verify and the verification page say: status, name, course, hours, date."""
-    course = certificate.course_title.get(ctx.tr.language) or next(
-        iter(certificate.course_title.values()), ""
-    )
+    course = records.course_title(certificate, ctx.tr.language)
     values = {
         "number": certificate.number or "",
         "name": certificate.holder_name,
@@ -211,7 +209,7 @@ async def issue_by_hand(ctx: Context, command: Command) -> list[Outbound]:
     person = await ctx.session.get(Participant, person_id)
     if person is None or person.onboarded_at is None:
         return [Message(fill(ctx._("I found no participant {id}."), id=wanted) + "\n\n" + usage)]
-    reason = reason.strip()
+    reason = reason.strip()[:REASON_MAX]
     if len(reason) < REASON_MIN:
         return _reason_please(ctx, usage)
     held = await records.current(ctx.session, person.id, ctx.index.course.id)
@@ -236,14 +234,14 @@ async def issue_by_hand(ctx: Context, command: Command) -> list[Outbound]:
         progress,
         ctx.now,
         issued_by=ctx.participant.id,
-        reason=reason[:500],
+        reason=reason,
     )
     await record(
         ctx,
         "certificate.issue",
         f"participant:{person.id}",
         number=certificate.number,
-        reason=reason[:500],
+        reason=reason,
         missing=[asdict(item) for item in progress.missing],
     )
     await tasks_of(ctx.deps).submit(ctx, PDF_TASK, {"certificate": certificate.id, "deliver": True})
@@ -271,19 +269,19 @@ async def revoke(ctx: Context, command: Command) -> list[Outbound]:
         return _unknown_code(ctx, code)
     if certificate.revoked_at is not None:
         return [Message(_verdict(ctx, certificate))]
-    reason = reason.strip()
+    reason = reason.strip()[:REASON_MAX]
     if len(reason) < REASON_MIN:
         return _reason_please(ctx, usage)
     certificate.revoked_at = ctx.now
     certificate.revoked_by = ctx.participant.id
-    certificate.revoke_reason = reason[:500]
+    certificate.revoke_reason = reason
     await ctx.session.flush()
     await record(
         ctx,
         "certificate.revoke",
         f"certificate:{certificate.id}",
         number=certificate.number,
-        reason=reason[:500],
+        reason=reason,
     )
     text = fill(
         ctx._("✅ Certificate {number} ({name}) is revoked. The verification page now says so."),

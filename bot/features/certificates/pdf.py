@@ -28,6 +28,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from bot.db.models import Certificate
+from bot.features.certificates.records import course_title as course_title_of
 from bot.kernel.i18n import N_, Translator
 
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -103,9 +104,7 @@ def render(certificate: Certificate, holder: Holder, tr: Translator, base_url: s
     width, height = landscape(A4)
     canvas = Canvas(buffer, pagesize=(width, height), pageCompression=1, initialFontName=regular)
     title_text = tr.gettext(TITLE)
-    course_title = certificate.course_title.get(language) or next(
-        iter(certificate.course_title.values()), ""
-    )
+    course_title = course_title_of(certificate, language)
     institution = certificate.issuer.get("institution", {}).get(language, "")
     canvas.setTitle(f"{title_text} {certificate.number or ''}".strip())
     canvas.setAuthor(institution)

@@ -50,6 +50,25 @@ def criteria_of(rules: CertificateRules) -> Criteria:
     return Criteria(wanted.all_lessons, wanted.min_average_score, wanted.ideas_with_step_done)
 
 
+def standing_of(
+    index: CourseIndex, completed: set[str], correct: int, scored: int, ideas: int
+) -> Standing:
+    """What the criteria look at, from the lessons completed, the scored answers and ideas."""
+    modules = tuple(
+        ModuleDone(
+            module.id, sum(lesson.id in completed for lesson in module.lessons), len(module.lessons)
+        )
+        for module in index.course.modules
+    )
+    return Standing(modules, score_percent(correct, scored), ideas)
+
+
+def course_title(certificate: Certificate, language: str) -> str:
+    """The course's title as the certificate holds it, in `language` if it has it."""
+    titles = certificate.course_title
+    return titles.get(language) or next(iter(titles.values()), "")
+
+
 async def enrollment_of(
     session: AsyncSession, participant_id: int, course_id: str
 ) -> Enrollment | None:
@@ -97,15 +116,7 @@ async def progress_of(
         .join(IdeaStep, IdeaStep.idea_id == Idea.id)
         .where(Idea.participant_id == participant_id, IdeaStep.done_at.is_not(None))
     )
-    modules = tuple(
-        ModuleDone(
-            module.id,
-            sum(lesson.id in completed for lesson in module.lessons),
-            len(module.lessons),
-        )
-        for module in index.course.modules
-    )
-    standing = Standing(modules, score_percent(correct, scored), int(ideas or 0))
+    standing = standing_of(index, set(completed), correct, scored, int(ideas or 0))
     finished = [
         moment
         for module in index.course.modules
@@ -273,15 +284,9 @@ async def pending(
     criteria = criteria_of(rules)
     found = []
     for person in people:
-        done = completed.get(person.id, set())
-        modules = tuple(
-            ModuleDone(
-                module.id, sum(lesson.id in done for lesson in module.lessons), len(module.lessons)
-            )
-            for module in index.course.modules
-        )
         correct, scored = scores.get(person.id, [0, 0])
-        standing = Standing(modules, score_percent(correct, scored), int(ideas.get(person.id, 0)))
+        done = completed.get(person.id, set())
+        standing = standing_of(index, done, correct, scored, ideas.get(person.id, 0))
         found.append(Pending(person, missing(criteria, standing)))
     return found
 

@@ -40,6 +40,7 @@ from bot.kernel.registry import ADMIN, COORDINATOR, PARTICIPANT, TRAINER
 from bot.kernel.snapshot import Snapshot, load_snapshot
 from bot.kernel.widgets import ROLE_LABELS
 from bot.web.body import BodyTooLarge, read_limited
+from bot.web.dashboard import certificates as certificate_views
 from bot.web.dashboard import charts, views
 from bot.web.dashboard.config import DashboardConfig
 from bot.web.dashboard.render import STATIC, Pages
@@ -557,8 +558,8 @@ class Dashboard:
         """Certificates issued and revoked, and who is close to one (or could ask for it)."""
         course = self.config.content.index.course
         show = request.query_params.get("show")
-        show = show if show in views.CERTIFICATE_VIEWS else "issued"
-        board = await views.certificates(
+        show = show if show in certificate_views.CERTIFICATE_VIEWS else "issued"
+        board = await certificate_views.certificates(
             db, viewer.tr, self.config.content.index, self.config.zone, show,
             page=_page_number(request),
         )  # fmt: skip

@@ -15,14 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.loader import CourseIndex
-from bot.db.models import Broadcast, Certificate, Cohort, Idea, OutboxMessage, Participant
+from bot.db.models import Broadcast, Cohort, Idea, OutboxMessage, Participant
 from bot.delivery.outbox import OutboxState
 from bot.domain.profile import Municipality
 from bot.features.broadcasts.labels import STATES as BROADCAST_STATES
 from bot.features.broadcasts.labels import describe_audience
-from bot.features.certificates import records as certificate_records
-from bot.features.certificates.texts import missing_text
 from bot.features.stats.figures import Stats, compute
 from bot.kernel.i18n import N_, Translator
 from bot.kernel.labels import municipality_name, role_name
@@ -342,7 +339,8 @@ class Paged:
     total: int
 
 
-def _pages(total: int, page: int) -> tuple[int, int]:
+def page_span(total: int, page: int) -> tuple[int, int]:
+    """A page number kept within range, and how many pages `total` rows make."""
     pages = max(1, -(-total // PAGE_SIZE))
     return max(0, min(page, pages - 1)), pages
 
@@ -370,7 +368,7 @@ async def all_ideas(
         await session.scalar(select(func.count()).select_from(joined.where(*condition).subquery()))
         or 0
     )
-    page, pages = _pages(total, page)
+    page, pages = page_span(total, page)
     query = (
         select(Idea, Participant)
         .join(Participant, Participant.id == Idea.participant_id)
@@ -412,7 +410,7 @@ async def broadcasts(session: AsyncSession, tr: Translator, page: int = 0) -> Pa
     """The announcements, newest first, PAGE_SIZE a page; their counts from the outbox (the
     final report once the outbox rows are gone)."""
     total = int(await session.scalar(select(func.count()).select_from(Broadcast)) or 0)
-    page, pages = _pages(total, page)
+    page, pages = page_span(total, page)
     found = list(
         await session.scalars(
             select(Broadcast)
@@ -446,97 +444,3 @@ async def broadcasts(session: AsyncSession, tr: Translator, page: int = 0) -> Pa
             )
         )
     return Paged(rows, page, pages, total)
-
-
-# --- Certificates -----------------------------------------------------------------------
-
-CERTIFICATE_VIEWS = ("issued", "ready", "working")
-
-
-@dataclass(frozen=True)
-class CertificateRow:
-    """One certificate of the register, as the page lists it."""
-
-    certificate: Certificate
-    group: str
-    issued: str
-    by: str
-    valid: bool
-
-
-@dataclass(frozen=True)
-class PendingRow:
-    """Someone without a certificate in force: ready to ask for it, or what they miss."""
-
-    participant: Participant
-    group: str
-    municipality: str
-    missing: list[str]
-
-
-@dataclass(frozen=True)
-class Certificates:
-    """The Certificates page: counts, then one list (issued, ready or still working)."""
-
-    valid: int
-    revoked: int
-    ready: int
-    working: int
-    issued: list[CertificateRow]
-    pending: list[PendingRow]
-    page: int
-    pages: int
-
-
-async def certificates(
-    session: AsyncSession,
-    tr: Translator,
-    index: CourseIndex,
-    zone: ZoneInfo,
-    show: str,
-    *,
-    page: int = 0,
-) -> Certificates:
-    """The register and the people still without a certificate, one page of the chosen list."""
-    rules = index.course.certificate
-    if rules is None:
-        return Certificates(0, 0, 0, 0, [], [], 0, 1)
-    register = await certificate_records.register_of(session, index.course.id)
-    waiting = await certificate_records.pending(session, index, rules)
-    groups = {c.id: c.name for c in await session.scalars(select(Cohort))}
-    ready = [p for p in waiting if p.ready]
-    working = [p for p in waiting if not p.ready]
-    chosen: list[Any] = register if show == "issued" else ready if show == "ready" else working
-    pages = max(1, -(-len(chosen) // PAGE_SIZE))
-    page = max(0, min(page, pages - 1))
-    shown = chosen[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    issued_rows = [
-        CertificateRow(
-            c,
-            groups.get(c.cohort_id or 0, ""),
-            local_time(c.issued_at, zone),
-            f"#{c.issued_by}" if c.issued_by else tr.gettext("criteria met"),
-            c.revoked_at is None,
-        )
-        for c in (shown if show == "issued" else [])
-    ]
-    pending_rows = [
-        PendingRow(
-            p.participant,
-            groups.get(p.participant.cohort_id or 0, ""),
-            municipality_name(tr, p.participant.municipality),
-            [missing_text(tr, index.course, item) for item in p.missing],
-        )
-        for p in (shown if show != "issued" else [])
-    ]
-    valid = sum(c.revoked_at is None for c in register)
-    return Certificates(
-        valid,
-        len(register) - valid,
-        len(ready),
-        len(working),
-        issued_rows,
-        pending_rows,
-        page,
-        pages,
-    )
