@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.db import onehop
+from bot.db import inline
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -35,7 +35,7 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str) -> AsyncEngine:
     """Create the async engine for a database URL (sqlite+aiosqlite or postgresql+asyncpg)."""
     if is_sqlite(url):
-        onehop.install()  # one thread hop per statement, not four
+        inline.install()  # statements run on the loop's thread: no hand-over per call
         # One connection, so one transaction at a time in the process: SQLite has one writer,
         # and a transaction that began as a reader and then writes fails at once ("database
         # is locked") when another committed in between, whatever the busy timeout. Queueing
@@ -43,7 +43,11 @@ def create_engine(url: str) -> AsyncEngine:
         # people can never see that error (bench/interactive.py, the 500-person burst).
         engine = create_async_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={
+                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                # opened on aiosqlite's thread, used on the loop's (bot/db/inline.py)
+                "check_same_thread": False,
+            },
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,

@@ -4,10 +4,13 @@ once at start, so nothing but these statements runs per turn."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import aiosqlite.core
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -90,3 +93,40 @@ async def test_when_a_person_last_wrote_is_kept_to_the_minute_with_one_write_a_m
     clock.advance(timedelta(minutes=1))
     await chat.send("/help")
     assert await seen() == (started + timedelta(minutes=6, seconds=20),) * 2
+
+
+async def test_on_sqlite_a_turn_runs_its_statements_on_the_loops_thread(
+    dialogue: Dialogue,
+    sessions: async_sessionmaker[AsyncSession],
+    content: ContentStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No statement, commit or rollback of a turn waits for aiosqlite's worker thread: under
+    load that hand-over was the turn's cost (bot/db/inline.py, docs/performance.md)."""
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's driver is asynchronous itself")
+    chat = ConsoleChannel(dialogue)
+    await onboard(chat)
+    hops: list[object] = []
+    original = aiosqlite.core.Connection._execute
+
+    async def counted_hop(self: object, fn: object, *args: object, **kwargs: object) -> object:
+        hops.append(fn)
+        return await original(self, fn, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted_hop)
+    threads: set[int] = set()
+
+    def where(*_args: object) -> None:
+        threads.add(threading.get_ident())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", where)
+    try:
+        await answer_in_console(chat, content.index.lessons[0].lesson.quiz[0])
+        assert "Sveiki sugrįžę" in await chat.send("/start")
+        assert "pažanga" in await chat.send("/progress")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", where)
+    assert hops == []
+    assert threads == {threading.get_ident()}
