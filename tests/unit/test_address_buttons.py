@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from telegram import InlineKeyboardMarkup
+
 from bot.channels.console.adapter import ConsoleChannel
 from bot.channels.messenger.render import render
 from bot.channels.telegram.sender import _markup
@@ -21,8 +23,17 @@ MESSAGE = Message("Nuoroda: https://coach.example.org/dashboard/login/abc", ((AP
 
 
 def test_telegram_renders_mini_app_url_and_callback_buttons() -> None:
-    markup = _markup(MESSAGE.buttons)
-    assert markup is not None
+    raw = _markup(MESSAGE.buttons)
+    assert raw == {
+        "inline_keyboard": [
+            [{"text": APP.label, "web_app": {"url": APP.url}}],
+            [
+                {"text": LINK.label, "url": LINK.url},
+                {"text": NEXT.label, "callback_data": "cmd:next"},
+            ],
+        ]
+    }
+    markup = InlineKeyboardMarkup.de_json(raw, None)  # the Bot API's shape, as PTB reads it
     (app,), (link, pressed) = markup.inline_keyboard
     assert app.web_app is not None and app.web_app.url == APP.url and app.callback_data is None
     assert link.url == LINK.url and link.web_app is None

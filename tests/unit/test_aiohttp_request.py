@@ -12,6 +12,7 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.sender import call
 
 TOKEN = "123:abc"
 received: list[dict[str, object]] = []
@@ -26,6 +27,8 @@ async def _method(request: web.Request) -> web.Response:
         async for part in await request.multipart():
             body = await part.read()
             fields[part.name or ""] = (part.filename, body) if part.filename else body.decode()
+    elif request.content_type == "application/json":
+        fields = await request.json()
     else:
         fields = dict(await request.post())
     received.append({"method": method, **fields})
@@ -92,6 +95,30 @@ async def test_telegram_errors_keep_their_meaning(root: str) -> None:
             await bot.send_message(42, "flood")
         with pytest.raises(BadRequest, match=r"(?i)chat not found"):
             await bot.send_message(42, "bad")
+
+
+async def test_the_outbox_sends_one_json_body_with_the_same_errors(root: str) -> None:
+    """Texts, edits and press answers go as one JSON body (sender.call); Telegram's answer
+    stays JSON, and a 429 or a 400 is PTB's RetryAfter or BadRequest, as on PTB's own path."""
+    bot = Bot(TOKEN, base_url=f"{root}/bot", request=AiohttpRequest())
+    markup = {"inline_keyboard": [[{"text": "Taip ✅", "callback_data": "q:1:a"}]]}
+    async with bot:
+        sent = await call(
+            bot, "sendMessage", chat_id=42, text="Ūla, ąčęėįšųūž", reply_markup=markup
+        )
+        with pytest.raises(RetryAfter):
+            await call(bot, "sendMessage", chat_id=42, text="flood")
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+            await call(bot, "sendMessage", chat_id=42, text="bad", parse_mode=None)
+    assert sent["message_id"] == 7
+    first = received[-3]
+    assert first == {
+        "method": "sendMessage",
+        "chat_id": 42,
+        "text": "Ūla, ąčęėįšųūž",
+        "reply_markup": markup,
+    }
+    assert "parse_mode" not in received[-1]  # a None is left out, as PTB leaves it out
 
 
 async def test_a_slow_answer_is_a_timeout(root: str) -> None:

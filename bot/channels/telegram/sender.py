@@ -10,18 +10,12 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import (
-    Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    LinkPreviewOptions,
-    WebAppInfo,
-)
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
+from bot.channels.telegram.request import AiohttpRequest
 from bot.delivery.channel import DeliveryError, DeliveryKind
 from bot.kernel.messages import (
     Button,
@@ -39,32 +33,38 @@ CHANNEL = "telegram"
 log = logging.getLogger("bot.telegram")
 # An edit that cannot or need not happen: the message is as wanted, or too old to change.
 EDIT_MOOT = ("not modified", "can't be edited", "message to edit not found")
-# Texts are sent and edited with Bot.do_api_request, which gives Telegram's answer as it came
-# instead of building a Message object the outbox never reads (PTB's Message.de_json was a
-# tenth of the bot's CPU in a quiz under py-spy). PTB warns that a named method exists.
+# Texts, edits and press answers are sent as one JSON body through PTB's request object and
+# Telegram's answer stays JSON: no Message object the outbox never reads (PTB's Message.de_json
+# was a tenth of the bot's CPU in a quiz under py-spy), no parameter-by-parameter encoding
+# (half of a call's CPU, bench/telegram_calls.py). A Bot on PTB's own HTTPX request (some
+# tests) goes through Bot.do_api_request instead; PTB warns there that a named method exists.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
-PREVIEW_OFF = LinkPreviewOptions(is_disabled=True)
+PREVIEW_OFF = {"is_disabled": True}
 
 
 async def call(bot: Bot, method: str, **parameters: Any) -> Any:
     """One Bot API call whose answer stays raw JSON; errors are PTB's, as with bot.send_*."""
     present = {key: value for key, value in parameters.items() if value is not None}
+    request = bot.request
+    if isinstance(request, AiohttpRequest):
+        return await request.post_json(f"{bot.base_url}/{method}", present)
     return await bot.do_api_request(method, api_kwargs=present)
 
 
-def _markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+def _markup(buttons: tuple[tuple[Button, ...], ...]) -> dict[str, Any] | None:
+    """An inline keyboard as the Bot API's JSON."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[_button(b) for b in row] for row in buttons])
+    return {"inline_keyboard": [[_button(b) for b in row] for row in buttons]}
 
 
-def _button(button: Button) -> InlineKeyboardButton:
+def _button(button: Button) -> dict[str, Any]:
     """A press that comes back (callback data), an address, or a Mini App."""
     if button.url and button.web_app:
-        return InlineKeyboardButton(button.label, web_app=WebAppInfo(button.url))
+        return {"text": button.label, "web_app": {"url": button.url}}
     if button.url:
-        return InlineKeyboardButton(button.label, url=button.url)
-    return InlineKeyboardButton(button.label, callback_data=button.payload)
+        return {"text": button.label, "url": button.url}
+    return {"text": button.label, "callback_data": button.payload}
 
 
 async def send_reply(bot: Bot, chat_id: int | str, reply: Outbound) -> None:
