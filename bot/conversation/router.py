@@ -203,7 +203,7 @@ class Dialogue:
         if person is None:
             language = self._translations.for_device(inbound.language_code)
             person = await participants.register(
-                session, inbound.channel, inbound.user_id, language, now
+                session, inbound.channel, inbound.user_id, language, now, writing=True
             )
         trace.participant_id, trace.language, trace.person = person.id, person.language, person
         if not window.is_fresh(person.last_seen_at, now):  # a write only when it tells more

@@ -57,15 +57,34 @@ async def find_participant(
 
 
 async def register(
-    session: AsyncSession, channel: str, external_id: str, language: str, now: datetime
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    language: str,
+    now: datetime,
+    *,
+    writing: bool = False,
 ) -> Participant:
-    """Create a participant for a new channel identity."""
+    """Create a participant for a new channel identity. `writing`: the identity's update is
+    being handled now, so what the turn would ask next is known already (no roles granted,
+    nothing held, no conversation state, wrote just now) and is neither read nor written
+    again."""
     participant = Participant(language=language, created_at=now, last_seen_at=now)
     participant.identities.append(
-        ChannelIdentity(channel=channel, external_id=external_id, created_at=now)
+        ChannelIdentity(
+            channel=channel,
+            external_id=external_id,
+            created_at=now,
+            last_inbound_at=now if writing else None,
+        )
     )
     session.add(participant)
     await session.flush()
+    if writing:
+        cache = _turn_cache(session)
+        cache[("roles", participant.id)] = set()
+        cache[("inbound", participant.id)] = InboundFacts(now, held=False)
+        cache[("no state", participant.id)] = True
     return participant
 
 
