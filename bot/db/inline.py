@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -106,24 +107,21 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
 
-def _commit(self: AsyncAdapt_aiosqlite_connection) -> None:
-    if self._connection._connection:
-        try:
-            self._connection._conn.commit()
-        except Exception as error:
-            self._handle_exception(error)
+def _ending(name: str) -> Callable[[AsyncAdapt_aiosqlite_connection], None]:
+    """The adapter's commit or rollback, done at once on the connection."""
 
+    def end(self: AsyncAdapt_aiosqlite_connection) -> None:
+        if self._connection._connection:
+            try:
+                getattr(self._connection._conn, name)()
+            except Exception as error:
+                self._handle_exception(error)
 
-def _rollback(self: AsyncAdapt_aiosqlite_connection) -> None:
-    if self._connection._connection:
-        try:
-            self._connection._conn.rollback()
-        except Exception as error:
-            self._handle_exception(error)
+    return end
 
 
 def install() -> None:
     """Run every aiosqlite connection's statements, commits and rollbacks inline."""
     AsyncAdapt_aiosqlite_connection._cursor_cls = InlineCursor
-    AsyncAdapt_aiosqlite_connection.commit = _commit  # type: ignore[method-assign]
-    AsyncAdapt_aiosqlite_connection.rollback = _rollback  # type: ignore[method-assign]
+    adapter: Any = AsyncAdapt_aiosqlite_connection
+    adapter.commit, adapter.rollback = _ending("commit"), _ending("rollback")
