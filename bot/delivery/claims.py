@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ChannelIdentity, OutboxMessage, Participant
 from bot.delivery.outbox import REPLY_PURPOSE, OutboxState
+from bot.kernel.messages import Outbound
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Claimed:
     # A reply goes back where the update came from: (channel, chat), and what was pressed.
     target: tuple[str, str] | None = None
     source: dict[str, Any] | None = None
+    # The replies themselves when this process wrote the row just now (no decoding needed).
+    replies: list[Outbound] | None = None
 
 
 def _expired(now: datetime) -> Any:

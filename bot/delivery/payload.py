@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -17,10 +18,17 @@ TYPE_KEY = "type"
 BYTES_KEY = "b64"
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {TYPE_KEY: type(value).__name__, **fields}
+        encoded = {TYPE_KEY: type(value).__name__}
+        for name in _field_names(type(value)):
+            encoded[name] = _encode(getattr(value, name))
+        return encoded
     if isinstance(value, bytes):
         return {BYTES_KEY: base64.b64encode(value).decode("ascii")}
     if isinstance(value, tuple | list):

@@ -14,7 +14,6 @@ from bot.delivery.channel import ChannelSender, DeliveryError, DeliveryKind
 from bot.delivery.claims import Claimed, Identity
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.outbox import REPLY_PURPOSE
-from bot.delivery.payload import dump_replies
 from bot.delivery.sending import RowSender
 from bot.delivery.settle import Listener, Settled
 from bot.kernel.clock import Clock
@@ -131,12 +130,13 @@ class OutboxSender:
             participant_id,
             REPLY_PURPOSE,
             None,
-            dump_replies(replies),
+            [],  # the row holds them as JSON; they are at hand here
             0,
             0,
             [identity],
             (channel, external_id),
             source,
+            replies,
         )
 
     async def send_claimed(self, claimed: list[Claimed]) -> Counter[str]:

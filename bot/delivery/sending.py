@@ -166,7 +166,7 @@ class RowSender:
                 reason = f"held by {identity.channel} until {until.isoformat(timespec='minutes')}"
                 return Outcome(OutboxState.HELD, until, reason, identity.channel, False)
         try:
-            replies = load_replies(row.payload)
+            replies = row.replies if row.replies is not None else load_replies(row.payload)
         except (TypeError, ValueError) as error:
             return Outcome(OutboxState.FAILED, error=f"unreadable payload: {error}"[:300])
         limiter = self._limiter_for(identity.channel)
