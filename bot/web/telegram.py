@@ -9,9 +9,9 @@ import logging
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from telegram import Update
 
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.updates import RawUpdate
 from bot.web.body import BodyTooLarge, read_limited
 
 PATH = "/telegram/webhook"
@@ -63,10 +63,12 @@ class TelegramWebhook:
         try:
             body = await read_limited(request, self._max_body)
             data = json.loads(body)
-            update = Update.de_json(data, self.channel.application.bot)
+            if not isinstance(data, dict):
+                raise ValueError("an update is a JSON object")
+            update = RawUpdate(data)  # kept as JSON, as from getUpdates
         except BodyTooLarge:
             return PlainTextResponse("too large", status_code=413)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except ValueError:
             return PlainTextResponse("bad update", status_code=400)
         processed: list[bool] = []
 

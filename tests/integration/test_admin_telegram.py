@@ -11,9 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import delete, select
-from telegram import Update
 
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.updates import RawUpdate
 from bot.content.loader import ContentStore
 from bot.conversation.features import build_registry
 from bot.conversation.router import Dialogue
@@ -52,7 +52,7 @@ async def telegram(
 
 
 async def feed(channel: TelegramChannel, update: dict) -> None:
-    await channel.application.process_update(Update.de_json(update, channel.application.bot))
+    await channel.application.process_update(RawUpdate(update))
 
 
 def tap_data(user: FakeUser, data: str) -> dict:

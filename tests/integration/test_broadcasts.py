@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from telegram import Bot, Update
+from telegram import Bot
 
 from bot.channels.console.adapter import ConsoleChannel
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.updates import RawUpdate
 from bot.content.loader import ContentStore
 from bot.conversation.features import build_registry
 from bot.conversation.router import Dialogue
@@ -119,7 +120,7 @@ async def add_telegram_person(
 
 
 async def feed(channel: TelegramChannel, update: dict[str, Any]) -> None:
-    await channel.application.process_update(Update.de_json(update, channel.application.bot))
+    await channel.application.process_update(RawUpdate(update))
 
 
 async def tap(channel: TelegramChannel, user: FakeUser, data: str) -> None:

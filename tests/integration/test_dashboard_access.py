@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from telegram import Update
 
 from bot.channels.console.adapter import ConsoleChannel
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.updates import RawUpdate
 from bot.content.loader import ContentStore
 from bot.conversation.features import build_registry
 from bot.conversation.router import Dialogue
@@ -96,9 +96,7 @@ async def test_telegram_gets_a_mini_app_button(
     api, channel = telegram
     boss = api.user(ADMIN, "Boss")
     await onboard(channel, boss)
-    await channel.application.process_update(
-        Update.de_json(boss.message_update("/dashboard"), channel.application.bot)
-    )
+    await channel.application.process_update(RawUpdate(boss.message_update("/dashboard")))
     call = api.calls_of("sendMessage")[-1]
     assert call.status == 200
     markup = call.params["reply_markup"]

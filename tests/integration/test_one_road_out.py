@@ -14,11 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Update
 
 from bot.channels.messenger.adapter import MessengerChannel, MessengerSender
 from bot.channels.messenger.api import OUTSIDE_WINDOW_SUBCODE, MessengerAPI
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.updates import RawUpdate
 from bot.content.loader import ContentStore
 from bot.conversation.router import Dialogue
 from bot.db.engine import create_engine, create_session_factory
@@ -55,7 +55,7 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 
 async def feed(channel: TelegramChannel, update: dict[str, Any]) -> None:
     """One update exactly as polling would hand it over."""
-    await channel.application.process_update(Update.de_json(update, channel.application.bot))
+    await channel.application.process_update(RawUpdate(update))
 
 
 def texts(user: FakeUser) -> list[str]:
@@ -387,9 +387,7 @@ async def test_two_webhook_processes_get_the_same_update_and_reply_once(
             )
             channels.append(telegram_channel(api, dialogue, Translations("lt"), webhook=True))
         async with channels[0].application, channels[1].application:
-            results = await asyncio.gather(
-                *(c.handle_update(Update.de_json(update, c.application.bot)) for c in channels)
-            )
+            results = await asyncio.gather(*(c.handle_update(RawUpdate(update)) for c in channels))
     finally:
         for engine in engines:
             await engine.dispose()

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Update
 
+from bot.channels.telegram.updates import RawUpdate
 from bot.conversation.router import Dialogue
 from bot.db.models import OutboxMessage
 from bot.delivery.limiter import RateLimiter
@@ -45,7 +45,7 @@ async def test_replies_count_against_the_channel_pace_and_a_429_holds_the_platfo
     user = api.user(901)
     api.fail_next("sendMessage", status=429, description="Too Many Requests", retry_after=3)
     async with channel.application:
-        update = Update.de_json(user.message_update("/start"), channel.application.bot)
+        update = RawUpdate(user.message_update("/start"))
         assert await channel.handle_update(update)  # committed: the reply is owed, not lost
         assert user.messages == []
         async with sessions() as session:

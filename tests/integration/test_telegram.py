@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Update
 
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.updates import RawUpdate
 from bot.content.loader import ContentStore
 from bot.conversation.router import Dialogue
 from bot.db.models import Answer, Participant
@@ -43,8 +43,7 @@ async def channel(
 
 async def feed(channel: TelegramChannel, update: dict[str, Any]) -> None:
     """Process one update exactly as polling would hand it over."""
-    bot = channel.application.bot
-    await channel.application.process_update(Update.de_json(update, bot))
+    await channel.application.process_update(RawUpdate(update))
 
 
 def button(user: FakeUser, label: str) -> tuple[dict[str, Any], str]:

@@ -127,6 +127,9 @@ async def test_bad_bodies_are_refused(hook: Hook) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     bad = await hook.client.post("/telegram/webhook", content=b"{not json", headers=headers)
     assert bad.status_code == 400
+    for body in (b"[1, 2]", b'{"message": {"text": "hi"}}', b'{"update_id": "7"}'):
+        refused = await hook.client.post("/telegram/webhook", content=body, headers=headers)
+        assert refused.status_code == 400, body  # not an update: no update_id to confirm
     huge = await hook.client.post("/telegram/webhook", content=b"x" * 200_000, headers=headers)
     assert huge.status_code == 413
 

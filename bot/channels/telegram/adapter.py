@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -21,9 +21,10 @@ from telegram.ext import (
 
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import CHANNEL, TelegramSender
+from bot.channels.telegram.updates import RawUpdate, RawUpdatesBot, to_inbound
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.sender import OutboxSender
-from bot.kernel.messages import Handler, Inbound, InboundKind, Message
+from bot.kernel.messages import Handler, Message
 
 log = logging.getLogger("bot.telegram")
 
@@ -72,51 +73,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
 
 def _user_key(update: object) -> int | None:
-    if isinstance(update, Update):
-        if update.effective_user is not None:
-            return update.effective_user.id
-        if update.effective_chat is not None:
-            return update.effective_chat.id
-    return None
-
-
-def to_inbound(update: Update) -> Inbound | None:
-    """Turn a private-chat message or button press into an Inbound; None for anything else."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != "private" or user.is_bot:
-        return None
-    common: dict[str, Any] = {
-        "channel": CHANNEL,
-        "user_id": str(user.id),
-        "update_id": str(update.update_id),
-        "language_code": user.language_code,
-    }
-    query = update.callback_query
-    if query is not None:
-        pressed = query.message.message_id if query.message is not None else None
-        return Inbound(
-            kind=InboundKind.BUTTON,
-            payload=query.data or "",
-            message_id=str(pressed) if pressed is not None else None,
-            ack_id=query.id,
-            **common,
-        )
-    message = update.message
-    if message is None:
-        return None
-    if message.text is not None:
-        return Inbound(kind=InboundKind.TEXT, text=message.text, **common)
-    if message.photo:
-        photo = f"photo:{message.photo[-1].file_id}"
-        return Inbound(
-            kind=InboundKind.OTHER, attachment=photo, text=message.caption or "", **common
-        )
-    if message.document is not None:
-        document = f"document:{message.document.file_id}"
-        return Inbound(
-            kind=InboundKind.OTHER, attachment=document, text=message.caption or "", **common
-        )
-    return Inbound(kind=InboundKind.OTHER, **common)
+    return update.user_key if isinstance(update, RawUpdate) else None
 
 
 class TelegramChannel:
@@ -144,31 +101,31 @@ class TelegramChannel:
         self._on_username = on_username  # told the bot's username once getMe answers
         self._default_language = default_language
         self._error_text = error_text
-        builder = (
-            ApplicationBuilder()
-            .token(token)
-            .base_url(f"{api_base_url}/bot")
-            .base_file_url(f"{api_base_url}/file/bot")
-            .concurrent_updates(PerUserUpdateProcessor())
+        bot = RawUpdatesBot(
+            token,
+            base_url=f"{api_base_url}/bot",
+            base_file_url=f"{api_base_url}/file/bot",
             # aiohttp instead of PTB's httpx: a tenth of the CPU per Bot API call
             # (bot/channels/telegram/request.py); a pool for sends, one connection to poll
-            .request(AiohttpRequest(pool_size=256))
-            .get_updates_request(AiohttpRequest(pool_size=1))
+            request=AiohttpRequest(pool_size=256),
+            get_updates_request=AiohttpRequest(pool_size=1),
         )
+        # Updates stay Telegram's JSON (bot/channels/telegram/updates.py)
+        builder = ApplicationBuilder().bot(bot).concurrent_updates(PerUserUpdateProcessor())
         if webhook:  # updates arrive at the web app (bot/web), not through an Updater
             builder = builder.updater(None)
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_handler(TypeHandler(RawUpdate, self._on_update))
         self.application.add_error_handler(self._on_error)
         self.sender = TelegramSender(self.application.bot)
         if outbox is not None:  # replies, lessons and broadcasts leave through the outbox
             outbox.register(self.sender, limiter)
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_update(self, update: RawUpdate, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Hand one update to the dialogue (which sends its replies through the outbox)."""
         await self.handle_update(update)
 
-    async def handle_update(self, update: Update) -> bool:
+    async def handle_update(self, update: RawUpdate) -> bool:
         """Handle one update; True once it is committed with its replies (they are durable,
         sent at once and retried if a send fails), False if processing failed, so a webhook
         answers with an error and Telegram delivers it again."""
@@ -180,12 +137,12 @@ class TelegramChannel:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failed update with its id and tell the person, so the bot never goes silent."""
-        update_id = update.update_id if isinstance(update, Update) else None
+        update_id = update.update_id if isinstance(update, RawUpdate) else None
         log.error(
             "telegram update failed update=%s: %r", update_id, context.error, exc_info=context.error
         )
-        if isinstance(update, Update) and update.effective_chat is not None:
-            chat = str(update.effective_chat.id)
+        chat = update.chat_id if isinstance(update, RawUpdate) else None
+        if chat is not None:
             if self._outbox is None or not await self._outbox.send_once(
                 CHANNEL, chat, [Message(self._error_text)]
             ):

@@ -61,7 +61,12 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
-    async def post_json(self, url: str, parameters: dict[str, Any]) -> Any:
+    async def post_json(
+        self,
+        url: str,
+        parameters: dict[str, Any],
+        read_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+    ) -> Any:
         """One call with its parameters as one JSON body; Telegram's answer as JSON.
 
         PTB's own path turns each parameter into a RequestParameter and serialises each on its
@@ -72,7 +77,7 @@ class AiohttpRequest(BaseRequest):
         body = json.dumps(parameters, ensure_ascii=False, separators=(",", ":")).encode()
         token = _JSON_BODY.set(body)
         try:
-            return await self.post(url)
+            return await self.post(url, read_timeout=read_timeout)  # type: ignore[arg-type]
         finally:
             _JSON_BODY.reset(token)
 
