@@ -38,7 +38,10 @@ class FloodGuard:
     def check(self, channel: str, user_id: str, now: datetime) -> Verdict:
         """Count one update from this sender and say whether to handle it."""
         self._forget_quiet(now)
-        sender = self._senders.setdefault((channel, user_id), _Sender())
+        key = (channel, user_id)
+        # The most recent sender goes last, so the quiet ones are found at the front.
+        sender = self._senders.pop(key, None) or _Sender()
+        self._senders[key] = sender
         if sender.paused_until is not None:
             if now < sender.paused_until:
                 return Verdict.DROP
@@ -64,15 +67,14 @@ class FloodGuard:
         return sender.language if sender else None
 
     def _forget_quiet(self, now: datetime) -> None:
-        """Drop senders idle for longer than a window and a pause: memory stays bounded."""
-        if len(self._senders) < 1024:
-            return
+        """Drop senders idle for longer than a window and a pause: memory stays bounded.
+        Senders are kept in the order they last wrote, so only the front is looked at (a
+        pause ends within that horizon too): constant work per update, however many write."""
         horizon = self.window + self.pause
-        quiet = [
-            key
-            for key, sender in self._senders.items()
-            if (not sender.times or now - sender.times[-1] > horizon)
-            and (sender.paused_until is None or sender.paused_until <= now)
-        ]
-        for key in quiet:
+        while self._senders:
+            key, sender = next(iter(self._senders.items()))
+            if sender.times and now - sender.times[-1] <= horizon:
+                return
+            if sender.paused_until is not None and sender.paused_until > now:
+                return
             del self._senders[key]

@@ -70,3 +70,20 @@ def test_the_window_slides_and_memory_stays_bounded(clock: FakeClock) -> None:
     for user in range(5000):
         guard.check("t", str(user), now + timedelta(hours=1, seconds=user))
     assert len(guard._senders) < 2100
+
+
+def test_forgetting_the_quiet_keeps_who_is_paused_and_who_just_wrote(clock: FakeClock) -> None:
+    guard = FloodGuard(2, timedelta(seconds=10), timedelta(minutes=5))
+    now = clock.now()
+    guard.check("t", "old", now)
+    guard.check("t", "flooder", now)
+    guard.check("t", "flooder", now)
+    assert guard.check("t", "flooder", now) is Verdict.WARN  # paused for 5 minutes
+    guard.check("t", "old", now + timedelta(seconds=1))  # wrote again: moves to the back
+    later = now + timedelta(minutes=4)
+    guard.check("t", "new", later)
+    assert guard.check("t", "flooder", later) is Verdict.DROP  # still paused, still known
+    assert guard.check("t", "old", later + timedelta(seconds=30)) is Verdict.HANDLE
+    much_later = now + timedelta(hours=1)
+    guard.check("t", "last", much_later)
+    assert list(guard._senders) == [("t", "last")]  # everyone quiet for long is gone
