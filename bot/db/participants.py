@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import (
     ChannelIdentity,
@@ -69,17 +71,35 @@ async def register(
     being handled now, so what the turn would ask next is known already (no roles granted,
     nothing held, no conversation state, wrote just now) and is neither read nor written
     again."""
-    participant = Participant(language=language, created_at=now, last_seen_at=now)
-    participant.identities.append(
-        ChannelIdentity(
-            channel=channel,
-            external_id=external_id,
-            created_at=now,
-            last_inbound_at=now if writing else None,
-        )
+    # Two Core inserts, then the objects join the session as if loaded: no unit-of-work
+    # flush with its cascade for the busiest write of a group's first minutes.
+    people, identities = Participant.__table__, ChannelIdentity.__table__
+    columns: dict[str, Any] = {c.name: None for c in people.columns if c.name != "id"}
+    columns.update(language=language, created_at=now, last_seen_at=now)
+    person_id = await session.scalar(
+        prepared(session, "register", lambda _: people.insert().returning(people.c.id)), columns
     )
-    session.add(participant)
-    await session.flush()
+    reached: dict[str, Any] = {
+        "participant_id": person_id,
+        "channel": channel,
+        "external_id": external_id,
+        "created_at": now,
+        "last_inbound_at": now if writing else None,
+        "blocked_at": None,
+    }
+    identity_id = await session.scalar(
+        prepared(
+            session, "register identity", lambda _: identities.insert().returning(identities.c.id)
+        ),
+        reached,
+    )
+    identity = ChannelIdentity(id=identity_id, **reached)
+    participant = Participant(id=person_id, **columns)
+    set_committed_value(participant, "identities", [identity])
+    set_committed_value(identity, "participant", participant)
+    make_transient_to_detached(participant)
+    make_transient_to_detached(identity)
+    session.add(participant)  # with its identity (cascade): both persistent, nothing to flush
     if writing:
         cache = _turn_cache(session)
         cache[("roles", participant.id)] = set()
@@ -115,16 +135,39 @@ async def set_state(
     now: datetime,
     data: dict[str, Any] | None = None,
 ) -> DialogueState:
-    """Move the participant to a step of a flow."""
+    """Move the participant to a step of a flow: one Core INSERT or UPDATE (the turn's most
+    frequent write), and the session's object says what the row now holds."""
     state = await get_state(session, participant_id)
+    table = DialogueState.__table__
+    values: dict[str, Any] = {
+        "flow": flow,
+        "step": step,
+        "data": dict(data or {}),
+        "updated_at": now,
+    }
+    await session.flush()  # anything pending goes first, as the ORM would order it
     if state is None:
-        state = DialogueState(participant_id=participant_id, flow=flow, step=step, updated_at=now)
+        values["participant_id"] = participant_id
+        await session.execute(prepared(session, "add state", lambda _: table.insert()), values)
+        state = DialogueState(**values)
+        make_transient_to_detached(state)
         session.add(state)
         _turn_cache(session)[("no state", participant_id)] = False
-    state.flow, state.step, state.updated_at = flow, step, now
-    state.data = dict(data or {})
-    await session.flush()
+        return state
+    values["key"] = participant_id
+    await session.execute(prepared(session, "move state", _move_statement), values)
+    for name in ("flow", "step", "data", "updated_at"):
+        set_committed_value(state, name, values[name])
     return state
+
+
+def _move_statement(_: str) -> Any:
+    table = DialogueState.__table__
+    return (
+        table.update()
+        .where(table.c.participant_id == bindparam("key"))
+        .values({name: bindparam(name) for name in ("flow", "step", "data", "updated_at")})
+    )
 
 
 async def clear_state(session: AsyncSession, participant_id: int) -> None:
