@@ -19,7 +19,7 @@ reply within the timeout, or when it is never taken because an earlier turn of t
 timed out or the scenario ran out of time.
 
 Every wait has a timeout (--timeout per reply, --deadline per phase); the default run (all four,
-one run each) takes about 3 minutes on 2 cores. --verbose prints the chat of anyone who got
+one run each) takes under a minute on 2 cores. --verbose prints the chat of anyone who got
 stuck; --keep DIR keeps each process's log and SQLite file.
 
 Run: python -m bench.interactive [--scenario NAME] [--people N] [--runs K]
