@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -25,6 +26,16 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _json_text(value: Any) -> str:
+    """JSON columns (the outbox's messages, dialogue state) written by orjson: the same JSON
+    as the standard library's, in a fraction of the time; keys that are not text (say, a
+    number) become text, as json.dumps makes them."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+JSON_ARGS: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
 def is_sqlite(url: str) -> bool:
@@ -51,10 +62,11 @@ def create_engine(url: str) -> AsyncEngine:
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
+            **JSON_ARGS,
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, **JSON_ARGS)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 from telegram import Bot, InputFile
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import call
@@ -155,3 +155,15 @@ async def test_it_opens_again_after_a_shutdown(root: str) -> None:
         assert (await request.post(f"{root}/bot{TOKEN}/getMe"))["id"] == 123
     finally:
         await request.shutdown()
+
+
+def test_answers_are_parsed_as_ptb_would_even_when_broken() -> None:
+    """orjson reads Telegram's answers; what it refuses goes to PTB's own parser, which
+    replaces invalid bytes and refuses what is not JSON with PTB's error."""
+    parse = AiohttpRequest.parse_json_payload
+    answer = '{"ok":true,"result":{"text":"Ąžuolas čiūžė į šventę"}}'.encode()
+    assert parse(answer) == {"ok": True, "result": {"text": "Ąžuolas čiūžė į šventę"}}
+    broken = b'{"ok":true,"result":{"text":"caf\xe9"}}'  # Latin-1, not UTF-8
+    assert parse(broken) == {"ok": True, "result": {"text": "caf\ufffd"}}
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        parse(b"<html>502 Bad Gateway</html>")
