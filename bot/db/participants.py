@@ -22,13 +22,13 @@ from bot.db.models import (
     ProcessedUpdate,
     RoleGrant,
 )
-from bot.db.prepared import prepared
+from bot.db.prepared import prepared, table_of
 
 
 def _claim_statement(dialect: str) -> Any:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id on the ledger (Core: no ORM bookkeeping)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = ProcessedUpdate.__table__
+    table = table_of(ProcessedUpdate)
     return (
         insert(table)
         .on_conflict_do_nothing(index_elements=["channel", "update_key"])
@@ -73,7 +73,7 @@ async def register(
     again."""
     # Two Core inserts, then the objects join the session as if loaded: no unit-of-work
     # flush with its cascade for the busiest write of a group's first minutes.
-    people, identities = Participant.__table__, ChannelIdentity.__table__
+    people, identities = table_of(Participant), table_of(ChannelIdentity)
     columns: dict[str, Any] = {c.name: None for c in people.columns if c.name != "id"}
     columns.update(language=language, created_at=now, last_seen_at=now)
     person_id = await session.scalar(
@@ -138,7 +138,7 @@ async def set_state(
     """Move the participant to a step of a flow: one Core INSERT or UPDATE (the turn's most
     frequent write), and the session's object says what the row now holds."""
     state = await get_state(session, participant_id)
-    table = DialogueState.__table__
+    table = table_of(DialogueState)
     values: dict[str, Any] = {
         "flow": flow,
         "step": step,
@@ -162,7 +162,7 @@ async def set_state(
 
 
 def _move_statement(_: str) -> Any:
-    table = DialogueState.__table__
+    table = table_of(DialogueState)
     return (
         table.update()
         .where(table.c.participant_id == bindparam("key"))

@@ -4,8 +4,9 @@ path does not rebuild (and re-coerce) the same SQL for every update."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _built: dict[tuple[str, str], Any] = {}
@@ -23,3 +24,8 @@ def prepared(session: AsyncSession, name: str, build: Callable[[str], Any]) -> A
     if statement is None:
         statement = _built[key] = build(key[1])
     return statement
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, typed as the Table it is (for Core statements on it)."""
+    return cast(Table, model.__table__)

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage
-from bot.db.prepared import prepared
+from bot.db.prepared import prepared, table_of
 from bot.delivery.payload import dump_replies
 from bot.kernel.messages import Outbound
 
@@ -81,7 +81,7 @@ async def enqueue_reply(
 def _reply_statement(dialect: str) -> Any:
     """enqueue_reply's INSERT … ON CONFLICT DO NOTHING RETURNING id, built once (Core)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     keys = ["participant_id", "purpose", "dedupe_key"]
     return insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
 
