@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
     database_url: str = "sqlite+aiosqlite:///./coach.db"
+    # PostgreSQL: connections kept open per process (SQLite always uses one)
+    database_pool_size: int = Field(default=15, ge=1, le=100)
     content_dir: Path = Path("content")
     default_language: str = "lt"
     timezone: str = "Europe/Vilnius"

@@ -102,7 +102,7 @@ async def build_app(
     translations = Translations(settings.default_language)
     if migrate:
         await upgrade_async(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     sessions = create_session_factory(engine)
     clock = clock or SystemClock()
     limiters = channel_limiters(settings, clock)

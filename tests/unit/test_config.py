@@ -1,5 +1,8 @@
 """Settings are read from the environment, validated, and built when asked, not at import."""
 
+import re
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -37,3 +40,14 @@ def test_wrong_settings_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, 
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         Settings(_env_file=None)
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    """Whoever runs the bot finds each setting, with its explanation, in .env.example."""
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    missing = [
+        name.upper()
+        for name in Settings.model_fields
+        if not re.search(rf"^#?\s*{name.upper()}=", text, re.MULTILINE)
+    ]
+    assert missing == []
