@@ -79,14 +79,16 @@ async def register(
     person_id = await session.scalar(
         prepared(session, "register", lambda _: people.insert().returning(people.c.id)), columns
     )
-    reached: dict[str, Any] = {
-        "participant_id": person_id,
-        "channel": channel,
-        "external_id": external_id,
-        "created_at": now,
-        "last_inbound_at": now if writing else None,
-        "blocked_at": None,
-    }
+    # Every column is given (unset ones as NULL), so the objects below hold them all: an
+    # attribute left out would be expired and loaded lazily, which async sessions refuse.
+    reached: dict[str, Any] = {c.name: None for c in identities.columns if c.name != "id"}
+    reached.update(
+        participant_id=person_id,
+        channel=channel,
+        external_id=external_id,
+        created_at=now,
+        last_inbound_at=now if writing else None,
+    )
     identity_id = await session.scalar(
         prepared(
             session, "register identity", lambda _: identities.insert().returning(identities.c.id)

@@ -134,3 +134,35 @@ async def test_on_sqlite_a_turn_runs_its_statements_on_the_loops_thread(
         event.remove(engine.sync_engine, "before_cursor_execute", where)
     assert hops == []
     assert threads == {threading.get_ident()}
+
+
+async def test_rows_written_by_core_statements_are_whole_objects_in_the_session(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """register and set_state write with Core statements and hand the session objects that
+    hold every column (nothing left to load lazily, which an async session refuses) and
+    have nothing left to flush; what was written is what a fresh session reads."""
+    from sqlalchemy import inspect
+
+    from bot.db import participants
+    from bot.db.models import DialogueState
+
+    now = clock.now()
+    async with sessions() as session, session.begin():
+        person = await participants.register(session, "telegram", "5150", "lt", now, writing=True)
+        state = await participants.set_state(session, person.id, "onboarding", "name", now)
+        moved = await participants.set_state(
+            session, person.id, "onboarding", "role", now, data={"name": "Ona Petraitienė"}
+        )
+        assert moved is state and state.step == "role"
+        identity = person.identities[0]
+        for written in (person, identity, state):
+            assert inspect(written).unloaded == set(), written
+            assert inspect(written).persistent and not session.dirty and not session.new
+        assert identity.participant is person and identity.last_inbound_at == now
+    async with sessions() as fresh:
+        stored = await fresh.get(DialogueState, person.id)
+        assert stored is not None and (stored.flow, stored.step) == ("onboarding", "role")
+        assert stored.data == {"name": "Ona Petraitienė"}
+        found = await participants.find_participant(fresh, "telegram", "5150")
+        assert found is not None and found.id == person.id and found.language == "lt"
