@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import (
@@ -22,7 +21,7 @@ from bot.db.models import (
     ProcessedUpdate,
     RoleGrant,
 )
-from bot.db.prepared import prepared, table_of
+from bot.db.prepared import adopt, prepared, table_of, whole_row
 
 
 def _claim_statement(dialect: str) -> Any:
@@ -74,15 +73,12 @@ async def register(
     # Two Core inserts, then the objects join the session as if loaded: no unit-of-work
     # flush with its cascade for the busiest write of a group's first minutes.
     people, identities = table_of(Participant), table_of(ChannelIdentity)
-    columns: dict[str, Any] = {c.name: None for c in people.columns if c.name != "id"}
-    columns.update(language=language, created_at=now, last_seen_at=now)
+    columns = whole_row(people, language=language, created_at=now, last_seen_at=now)
     person_id = await session.scalar(
         prepared(session, "register", lambda _: people.insert().returning(people.c.id)), columns
     )
-    # Every column is given (unset ones as NULL), so the objects below hold them all: an
-    # attribute left out would be expired and loaded lazily, which async sessions refuse.
-    reached: dict[str, Any] = {c.name: None for c in identities.columns if c.name != "id"}
-    reached.update(
+    reached = whole_row(
+        identities,
         participant_id=person_id,
         channel=channel,
         external_id=external_id,
@@ -99,9 +95,7 @@ async def register(
     participant = Participant(id=person_id, **columns)
     set_committed_value(participant, "identities", [identity])
     set_committed_value(identity, "participant", participant)
-    make_transient_to_detached(participant)
-    make_transient_to_detached(identity)
-    session.add(participant)  # with its identity (cascade): both persistent, nothing to flush
+    adopt(session, participant, identity)
     if writing:
         cache = _turn_cache(session)
         cache[("roles", participant.id)] = set()
@@ -129,6 +123,9 @@ async def get_state(session: AsyncSession, participant_id: int) -> DialogueState
     return state
 
 
+_STATE_FIELDS = ("flow", "step", "data", "updated_at")  # what a step changes
+
+
 async def set_state(
     session: AsyncSession,
     participant_id: int,
@@ -140,25 +137,20 @@ async def set_state(
     """Move the participant to a step of a flow: one Core INSERT or UPDATE (the turn's most
     frequent write), and the session's object says what the row now holds."""
     state = await get_state(session, participant_id)
-    table = table_of(DialogueState)
-    values: dict[str, Any] = {
-        "flow": flow,
-        "step": step,
-        "data": dict(data or {}),
-        "updated_at": now,
-    }
+    values = dict(zip(_STATE_FIELDS, (flow, step, dict(data or {}), now), strict=True))
     await session.flush()  # anything pending goes first, as the ORM would order it
     if state is None:
-        values["participant_id"] = participant_id
-        await session.execute(prepared(session, "add state", lambda _: table.insert()), values)
-        state = DialogueState(**values)
-        make_transient_to_detached(state)
-        session.add(state)
+        table = table_of(DialogueState)
+        row = whole_row(table, participant_id=participant_id, **values)
+        await session.execute(prepared(session, "add state", lambda _: table.insert()), row)
+        state = DialogueState(**row)
+        adopt(session, state)
         _turn_cache(session)[("no state", participant_id)] = False
         return state
-    values["key"] = participant_id
-    await session.execute(prepared(session, "move state", _move_statement), values)
-    for name in ("flow", "step", "data", "updated_at"):
+    await session.execute(
+        prepared(session, "move state", _move_statement), {"key": participant_id, **values}
+    )
+    for name in _STATE_FIELDS:
         set_committed_value(state, name, values[name])
     return state
 
@@ -168,7 +160,7 @@ def _move_statement(_: str) -> Any:
     return (
         table.update()
         .where(table.c.participant_id == bindparam("key"))
-        .values({name: bindparam(name) for name in ("flow", "step", "data", "updated_at")})
+        .values({name: bindparam(name) for name in _STATE_FIELDS})
     )
 
 

@@ -24,10 +24,19 @@ from bot.kernel.messages import Inbound, InboundKind
 log = logging.getLogger("bot.telegram")
 
 
-class RawUpdate:
-    """One update as Telegram sent it; PTB's Updater needs only its `update_id`."""
+def _dict(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
 
-    __slots__ = ("data", "update_id")
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class RawUpdate:
+    """One update as Telegram sent it; PTB's Updater needs only its `update_id`. What the bot
+    reads of it (the press or the message, who, which chat) is found once, here."""
+
+    __slots__ = ("chat", "data", "kind", "part", "update_id", "user")
 
     def __init__(self, data: dict[str, Any]) -> None:
         update_id = data.get("update_id")
@@ -35,32 +44,17 @@ class RawUpdate:
             raise ValueError("an update needs an integer update_id")
         self.update_id = update_id
         self.data = data
-
-    def _part(self) -> tuple[str, dict[str, Any]] | None:
-        """The button press or the message this update carries (the two kinds we ask for)."""
+        # The button press or the message it carries (the two kinds the bot asks for).
+        self.kind, self.part = "", {}
         for kind in ("callback_query", "message"):
-            part = self.data.get(kind)
-            if isinstance(part, dict):
-                return kind, part
-        return None
-
-    @property
-    def user(self) -> dict[str, Any] | None:
-        """Who sent the message or pressed the button."""
-        found = self._part()
-        user = found[1].get("from") if found is not None else None
-        return user if isinstance(user, dict) else None
-
-    @property
-    def chat(self) -> dict[str, Any] | None:
-        """The chat it happened in (of a press: the pressed message's chat)."""
-        found = self._part()
-        if found is None:
-            return None
-        kind, part = found
-        holder = part.get("message") if kind == "callback_query" else part
-        chat = holder.get("chat") if isinstance(holder, dict) else None
-        return chat if isinstance(chat, dict) else None
+            part = _dict(data.get(kind))
+            if part is not None:
+                self.kind, self.part = kind, part
+                break
+        # Who sent it, and the chat it happened in (of a press: the pressed message's chat).
+        self.user = _dict(self.part.get("from"))
+        holder = _dict(self.part.get("message")) if self.kind == "callback_query" else self.part
+        self.chat = _dict(holder.get("chat")) if holder is not None else None
 
     @property
     def user_key(self) -> int | None:
@@ -77,10 +71,6 @@ class RawUpdate:
         return str(chat["id"]) if chat is not None and "id" in chat else None
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def to_inbound(update: RawUpdate) -> Inbound | None:
     """A private-chat message or button press as an Inbound; None for anything else."""
     user, chat = update.user, update.chat
@@ -94,11 +84,10 @@ def to_inbound(update: RawUpdate) -> Inbound | None:
         "update_id": str(update.update_id),
         "language_code": _text(user.get("language_code")),
     }
-    kind, part = update._part() or ("", {})
-    if kind == "callback_query":
-        query = part
-        pressed = query.get("message")
-        message_id = pressed.get("message_id") if isinstance(pressed, dict) else None
+    if update.kind == "callback_query":
+        query = update.part
+        pressed = _dict(query.get("message"))
+        message_id = pressed.get("message_id") if pressed is not None else None
         return Inbound(
             kind=InboundKind.BUTTON,
             payload=_text(query.get("data")) or "",
@@ -106,7 +95,7 @@ def to_inbound(update: RawUpdate) -> Inbound | None:
             ack_id=_text(query.get("id")),
             **common,
         )
-    message = part
+    message = update.part
     text = _text(message.get("text"))
     if text is not None:
         return Inbound(kind=InboundKind.TEXT, text=text, **common)
@@ -115,8 +104,8 @@ def to_inbound(update: RawUpdate) -> Inbound | None:
     if isinstance(photos, list) and photos and isinstance(photos[-1], dict):
         photo = f"photo:{photos[-1].get('file_id', '')}"  # the largest size comes last
         return Inbound(kind=InboundKind.OTHER, attachment=photo, text=caption, **common)
-    document = message.get("document")
-    if isinstance(document, dict):
+    document = _dict(message.get("document"))
+    if document is not None:
         attachment = f"document:{document.get('file_id', '')}"
         return Inbound(kind=InboundKind.OTHER, attachment=attachment, text=caption, **common)
     return Inbound(kind=InboundKind.OTHER, **common)
